@@ -1,0 +1,54 @@
+// Storage allocation. Host memory is 64-byte aligned (one cache line, AVX-512 friendly).
+// CUDA memory comes from a caching allocator (engine/cuda/caching_allocator.cpp) that keeps
+// freed blocks per rounded size so that a training step allocates nothing from the driver
+// after the first one.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "engine/dtype.h"
+
+namespace hr {
+
+constexpr size_t kHostAlignment = 64;
+
+// Raw bytes on one device. Freed through the allocator that made them.
+class Storage {
+ public:
+  Storage(size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_ = 0;
+  Device device_ = Device::CPU;
+};
+
+void* host_alloc(size_t bytes);
+void host_free(void* p);
+
+// Statistics of the caching CUDA allocator (all zero in a build without CUDA).
+struct CudaMemoryStats {
+  size_t in_use = 0;       // bytes handed out and not yet returned
+  size_t cached = 0;       // bytes held in free lists
+  size_t peak_in_use = 0;
+  size_t driver_allocs = 0;  // cudaMalloc calls so far
+};
+
+bool cuda_available();       // built with CUDA and at least one device present
+int cuda_device_count();     // 0 without CUDA
+CudaMemoryStats cuda_memory_stats();
+void cuda_empty_cache();     // returns cached blocks to the driver
+
+// Low-level copies used by Tensor; they throw hr::Error where CUDA is not built in.
+void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
+void zero_bytes(void* dst, Device dev, size_t bytes);
+
+}  // namespace hr

@@ -1,0 +1,123 @@
+// Caching CUDA allocator: freed blocks go to a free list keyed by their rounded size and are
+// handed out again for requests of the same rounded size, so steady-state training makes no
+// cudaMalloc/cudaFree calls. On out-of-memory the cache is returned to the driver and the
+// request retried once; if it still fails the error says what was asked for and what is free.
+#include <cuda_runtime.h>
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "engine/cuda/cuda_memory.h"
+#include "engine/error.h"
+
+namespace hr::cuda {
+namespace {
+
+void check(cudaError_t e, const char* call) {
+  if (e != cudaSuccess) fail("CUDA error in {}: {} ({})", call, cudaGetErrorString(e), int(e));
+}
+
+struct Cache {
+  std::mutex m;
+  std::map<size_t, std::vector<void*>> free_blocks;
+  CudaMemoryStats stats;
+};
+
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+
+void release_all_locked(Cache& c) {
+  for (auto& [size, blocks] : c.free_blocks)
+    for (void* p : blocks) {
+      cudaFree(p);
+      c.stats.cached -= size;
+    }
+  c.free_blocks.clear();
+}
+
+}  // namespace
+
+int device_count() {
+  static const int n = [] {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+      cudaGetLastError();  // clear the sticky "no device / no driver" error
+      return 0;
+    }
+    return count;
+  }();
+  return n;
+}
+
+void* device_alloc(size_t bytes) {
+  HR_CHECK(device_count() > 0, "cannot allocate {} bytes on CUDA: no CUDA device is present", bytes);
+  const size_t size = round_block_size(bytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  auto it = c.free_blocks.find(size);
+  if (it != c.free_blocks.end() && !it->second.empty()) {
+    void* p = it->second.back();
+    it->second.pop_back();
+    c.stats.cached -= size;
+    c.stats.in_use += size;
+    c.stats.peak_in_use = std::max(c.stats.peak_in_use, c.stats.in_use);
+    return p;
+  }
+  void* p = nullptr;
+  cudaError_t e = cudaMalloc(&p, size);
+  if (e == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    release_all_locked(c);
+    e = cudaMalloc(&p, size);
+  }
+  if (e == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    size_t free_b = 0, total_b = 0;
+    cudaMemGetInfo(&free_b, &total_b);
+    fail("CUDA out of memory: asked for {} bytes ({:.1f} MiB); {:.1f} MiB free of {:.1f} MiB, "
+         "{:.1f} MiB in use by this engine",
+         bytes, bytes / 1048576.0, free_b / 1048576.0, total_b / 1048576.0,
+         c.stats.in_use / 1048576.0);
+  }
+  check(e, "cudaMalloc");
+  ++c.stats.driver_allocs;
+  c.stats.in_use += size;
+  c.stats.peak_in_use = std::max(c.stats.peak_in_use, c.stats.in_use);
+  return p;
+}
+
+void device_free(void* p, size_t bytes) {
+  if (!p) return;
+  const size_t size = round_block_size(bytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  c.free_blocks[size].push_back(p);
+  c.stats.in_use -= size;
+  c.stats.cached += size;
+}
+
+void copy(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes) {
+  const cudaMemcpyKind kind = dst_on_device
+                                  ? (src_on_device ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
+                                  : (src_on_device ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);
+  check(cudaMemcpy(dst, src, bytes, kind), "cudaMemcpy");
+}
+
+void memset_zero(void* p, size_t bytes) { check(cudaMemset(p, 0, bytes), "cudaMemset"); }
+
+CudaMemoryStats memory_stats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  return c.stats;
+}
+
+void empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  release_all_locked(c);
+}
+
+}  // namespace hr::cuda

@@ -1,0 +1,23 @@
+// The CUDA side of storage: device allocation through the caching allocator, copies, memset.
+// Implemented in caching_allocator.cpp when CUDA is built in, and in no_cuda.cpp (which
+// reports "built without CUDA") otherwise, so engine code never needs #ifdefs.
+#pragma once
+#include <cstddef>
+
+#include "engine/allocator.h"
+
+namespace hr::cuda {
+
+int device_count();
+void* device_alloc(size_t bytes);
+void device_free(void* p, size_t bytes);
+void copy(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes);
+void memset_zero(void* p, size_t bytes);
+CudaMemoryStats memory_stats();
+void empty_cache();
+
+// Rounds a request to the block size the caching allocator hands out: 512-byte granules up
+// to 1 MiB, 2 MiB granules above. Exposed for tests.
+size_t round_block_size(size_t bytes);
+
+}  // namespace hr::cuda

@@ -1,0 +1,20 @@
+// Stand-ins for a build without CUDA: every device request is a clear error.
+#include "engine/cuda/cuda_memory.h"
+#include "engine/error.h"
+
+namespace hr::cuda {
+
+int device_count() { return 0; }
+void* device_alloc(size_t bytes) {
+  fail("cannot allocate {} bytes on CUDA: this build has no CUDA backend (configure with the "
+       "'release' preset on a machine with nvcc)", bytes);
+}
+void device_free(void*, size_t) {}
+void copy(void*, bool, const void*, bool, size_t) {
+  fail("cannot copy to or from CUDA: this build has no CUDA backend");
+}
+void memset_zero(void*, size_t) { fail("cannot memset CUDA memory: this build has no CUDA backend"); }
+CudaMemoryStats memory_stats() { return {}; }
+void empty_cache() {}
+
+}  // namespace hr::cuda

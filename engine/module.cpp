@@ -1,0 +1,121 @@
+#include "engine/module.h"
+
+#include "engine/ops.h"
+
+namespace hr {
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+Var Module::register_parameter(const std::string& name, Tensor value) {
+  params_.emplace_back(name, Var(std::move(value), /*requires_grad=*/true));
+  return params_.back().second;
+}
+
+Tensor Module::register_buffer(const std::string& name, Tensor value) {
+  buffers_.emplace_back(name, std::move(value));
+  return buffers_.back().second;
+}
+
+void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, Var>>* params,
+                     std::vector<std::pair<std::string, Tensor>>* buffers,
+                     std::vector<std::pair<std::string, Tensor>>* state) const {
+  for (const auto& [name, v] : params_) {
+    if (params) params->emplace_back(prefix + name, v);
+    if (state) state->emplace_back(prefix + name, v.value());
+  }
+  for (const auto& [name, t] : buffers_) {
+    if (buffers) buffers->emplace_back(prefix + name, t);
+    if (state) state->emplace_back(prefix + name, t);
+  }
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", params, buffers, state);
+}
+
+std::vector<std::pair<std::string, Var>> Module::named_parameters(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Var>> out;
+  collect(prefix, &out, nullptr, nullptr);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect(prefix, nullptr, &out, nullptr);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::state_dict(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect(prefix, nullptr, nullptr, &out);
+  return out;
+}
+
+std::vector<Var> Module::parameters() const {
+  std::vector<Var> out;
+  for (auto& [name, v] : named_parameters()) out.push_back(v);
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (auto& [name, v] : named_parameters()) n += v.value().numel();
+  return n;
+}
+
+void Module::zero_grad() {
+  for (auto& [name, v] : named_parameters()) v.zero_grad();
+}
+
+void Module::to(Device device) {
+  for (auto& [name, v] : params_) v.value() = v.value().to(device);
+  for (auto& [name, t] : buffers_) t = t.to(device);
+  for (auto& [name, child] : children_) child->to(device);
+}
+
+void Module::to(DType dtype) {
+  for (auto& [name, v] : params_) v.value() = v.value().to(dtype);
+  for (auto& [name, t] : buffers_)
+    if (t.dtype() != DType::i64) t = t.to(dtype);  // counters stay integers
+  for (auto& [name, child] : children_) child->to(dtype);
+}
+
+// ---- Conv2d --------------------------------------------------------------------
+Conv2d::Conv2d(int in_ch, int out_ch, int k, int s, bool bias)
+    : in_channels(in_ch), out_channels(out_ch), kernel(k), stride(s) {
+  HR_CHECK(k == 1 || k == 3, "Conv2d: kernel must be 1 or 3, got {}", k);
+  weight_ = register_parameter("weight", Tensor::zeros(Shape{out_ch, k, k, in_ch}));
+  if (bias) bias_ = register_parameter("bias", Tensor::zeros(Shape{out_ch}));
+}
+
+Var Conv2d::forward(const Var& x) const { return ops::conv2d(x, weight_, bias_, stride); }
+
+void Conv2d::init_normal(Rng& rng, double stddev) {
+  Var w = weight_;
+  w.value().copy_from(randn(w.shape(), rng, stddev, w.dtype()).to(w.device()));
+  if (bias_.defined()) {
+    Var b = bias_;
+    b.value().zero_();
+  }
+}
+
+// ---- BatchNorm2d -----------------------------------------------------------------
+BatchNorm2d::BatchNorm2d(int c, double m, double e) : channels(c), momentum(m), eps(e) {
+  weight_ = register_parameter("weight", Tensor::full(Shape{c}, 1.0));
+  bias_ = register_parameter("bias", Tensor::zeros(Shape{c}));
+  register_buffer("running_mean", Tensor::zeros(Shape{c}));
+  register_buffer("running_var", Tensor::full(Shape{c}, 1.0));
+  register_buffer("num_batches_tracked", Tensor::zeros(Shape{}, DType::i64));
+}
+
+Var BatchNorm2d::forward(const Var& x) {
+  if (is_training()) {
+    Tensor& n = num_batches_tracked();
+    Tensor host = n.to(Device::CPU);
+    host.data<int64_t>()[0] += 1;
+    if (!n.shares_storage(host)) n.copy_from(host);
+  }
+  return ops::batch_norm(x, weight_, bias_, running_mean(), running_var(), is_training(), momentum, eps);
+}
+
+}  // namespace hr

@@ -1,0 +1,97 @@
+// Modules: named parameters and buffers in registration order, so that a network's names are
+// the official PyTorch state_dict keys ("stage2.0.fuse_layers.0.1.1.running_mean"), and a
+// training/eval flag that batch norm obeys.
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/autograd.h"
+#include "engine/random.h"
+
+namespace hr {
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  void train(bool on = true);  // recursive
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // PyTorch's order: own parameters, own buffers, then each child recursively.
+  std::vector<std::pair<std::string, Var>> named_parameters(const std::string& prefix = "") const;
+  std::vector<std::pair<std::string, Tensor>> named_buffers(const std::string& prefix = "") const;
+  // Parameters and buffers together, as a state_dict lists them.
+  std::vector<std::pair<std::string, Tensor>> state_dict(const std::string& prefix = "") const;
+  std::vector<Var> parameters() const;
+  int64_t num_parameters() const;
+  void zero_grad();
+  // Moves every parameter and buffer to `device` / converts them to `dtype`. Parameter Vars
+  // keep their identity (their value is replaced in place), so optimizers stay valid.
+  void to(Device device);
+  void to(DType dtype);
+
+ protected:
+  Var register_parameter(const std::string& name, Tensor value);
+  Tensor register_buffer(const std::string& name, Tensor value);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    children_.emplace_back(name, m);
+    return m;
+  }
+  Var& param(size_t i) { return params_[i].second; }
+  Tensor& buffer(size_t i) { return buffers_[i].second; }
+
+ private:
+  void collect(const std::string& prefix, std::vector<std::pair<std::string, Var>>* params,
+               std::vector<std::pair<std::string, Tensor>>* buffers,
+               std::vector<std::pair<std::string, Tensor>>* state) const;
+
+  bool training_ = true;
+  std::vector<std::pair<std::string, Var>> params_;
+  std::vector<std::pair<std::string, Tensor>> buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+// Conv2d as the official networks use it: square kernel 1 or 3, padding K/2, optional bias.
+// Weight in engine layout [Cout][K][K][Cin]; the PyTorch importer transposes [Cout][Cin][K][K].
+class Conv2d : public Module {
+ public:
+  Conv2d(int in_channels, int out_channels, int kernel, int stride, bool bias);
+  Var forward(const Var& x) const;
+  // The official initialisation: weight ~ N(0, std), bias 0.
+  void init_normal(Rng& rng, double stddev);
+
+  const Var& weight() const { return weight_; }
+  const Var& bias() const { return bias_; }
+  int in_channels, out_channels, kernel, stride;
+
+ private:
+  Var weight_, bias_;
+};
+
+// BatchNorm2d with PyTorch's defaults: momentum 0.1, eps 1e-5, weight 1, bias 0, running
+// mean 0 and variance 1, and num_batches_tracked counted in training mode.
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(int channels, double momentum = 0.1, double eps = 1e-5);
+  Var forward(const Var& x);
+
+  const Var& weight() const { return weight_; }
+  const Var& bias() const { return bias_; }
+  Tensor& running_mean() { return buffer(0); }
+  Tensor& running_var() { return buffer(1); }
+  Tensor& num_batches_tracked() { return buffer(2); }
+  int channels;
+  double momentum, eps;
+
+ private:
+  Var weight_, bias_;
+};
+
+}  // namespace hr

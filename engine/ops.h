@@ -1,0 +1,38 @@
+// The op API: every differentiable operation of the engine, dispatched by device to kernels/.
+// Activations are NHWC [N][H][W][C]. Each op checks shapes, dtypes and devices and names the
+// argument at fault. All inputs of one op must share dtype (f32, or f64 on the CPU) and device.
+#pragma once
+#include "engine/autograd.h"
+
+namespace hr::ops {
+
+// 2-D convolution. x [N,H,W,Cin], w [Cout,K,K,Cin] with K = 1 or 3, padding K/2, stride 1 or 2
+// (output ceil(H/2) x ceil(W/2) at stride 2), bias [Cout] or an undefined Var for none.
+Var conv2d(const Var& x, const Var& w, const Var& bias, int stride);
+
+// Batch normalisation over N, H, W of x [N,H,W,C]; gamma, beta, running_mean, running_var [C].
+// training: batch statistics, and the running statistics are updated in place with
+// `momentum` (PyTorch's rule, unbiased running variance). Otherwise the running statistics
+// are used and left alone.
+Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean,
+               Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+
+Var relu(const Var& x);
+Var add(const Var& a, const Var& b);
+Var add_relu(const Var& a, const Var& b);  // relu(a + b) in one pass
+
+// Nearest-neighbour upsampling of x [N,H,W,C] by an integer factor to [N,H*f,W*f,C].
+Var upsample_nearest(const Var& x, int factor);
+
+// The official JointsMSELoss. pred and target [B,H,W,J] (NHWC heatmaps), target_weight [B,J].
+// L = 0.5 * mean over B,J,H,W of (w * (pred - target))^2; weights ignored when
+// use_target_weight is false. Returns a one-element Var.
+Var joints_mse_loss(const Var& pred, const Tensor& target, const Tensor& target_weight,
+                    bool use_target_weight = true);
+
+}  // namespace hr::ops
+
+namespace hr {
+// dst += src (same shape, dtype and device): how gradients are summed.
+void accumulate_into(Tensor& dst, const Tensor& src);
+}  // namespace hr

@@ -1,0 +1,74 @@
+#include "engine/ops.h"
+#include "engine/ops/dispatch.h"
+#include "kernels/batchnorm/batchnorm.h"
+
+namespace hr::ops {
+
+using detail::check_compatible;
+using detail::dispatch_cpu;
+
+Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean,
+               Tensor& running_var, bool training, double momentum, double eps) {
+  const Tensor& X = x.value();
+  check_ndim(X, 4, "batch_norm input");
+  const int C = int(X.size(3));
+  const int64_t rows = X.numel() / std::max<int64_t>(C, 1);
+  const Shape cs{C};
+  for (auto [t, what] : {std::pair<const Tensor*, const char*>{&gamma.value(), "batch_norm weight"},
+                         {&beta.value(), "batch_norm bias"},
+                         {&running_mean, "batch_norm running_mean"},
+                         {&running_var, "batch_norm running_var"}}) {
+    check_compatible("batch_norm", X, *t, what);
+    check_shape(*t, cs, what);
+  }
+  HR_CHECK(!training || rows > 1,
+           "batch_norm: training needs more than one value per channel, input is {}", X.desc());
+
+  Tensor Y = Tensor::empty(X.shape(), X.dtype(), X.device());
+  const Tensor G = gamma.value(), B = beta.value();
+  if (training) {
+    Tensor mean = Tensor::empty(cs, X.dtype(), X.device());
+    Tensor invstd = Tensor::empty(cs, X.dtype(), X.device());
+    dispatch_cpu("batch_norm", X, [&](auto tag) {
+      using T = decltype(tag);
+      kern::bn_forward_train_cpu<T>(rows, C, X.data<T>(), G.data<T>(), B.data<T>(), eps, momentum,
+                                    Y.data<T>(), running_mean.data<T>(), running_var.data<T>(),
+                                    mean.data<T>(), invstd.data<T>());
+    });
+    return record_op1("batch_norm", {x, gamma, beta}, Y,
+                      [rows, C, X, G, mean, invstd](const std::vector<Tensor>& gout, std::vector<Tensor>& gin) {
+      dispatch_cpu("batch_norm backward", gout[0], [&](auto tag) {
+        using T = decltype(tag);
+        auto ptr = [](Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
+        kern::bn_backward_train_cpu<T>(rows, C, X.data<T>(), gout[0].data<T>(), G.data<T>(),
+                                       mean.data<T>(), invstd.data<T>(), ptr(gin[0]), ptr(gin[1]),
+                                       ptr(gin[2]));
+      });
+    });
+  }
+
+  const Tensor RM = running_mean, RV = running_var;
+  dispatch_cpu("batch_norm", X, [&](auto tag) {
+    using T = decltype(tag);
+    kern::bn_forward_eval_cpu<T>(rows, C, X.data<T>(), G.data<T>(), B.data<T>(), RM.data<T>(),
+                                 RV.data<T>(), eps, Y.data<T>());
+  });
+  // Snapshot the statistics the forward used, so that a later training-mode call that updates
+  // them in place cannot change this node's backward.
+  // (Only needed when a backward can happen; inference under NoGradGuard skips the copy.)
+  const bool needs_grad =
+      grad_enabled() && (x.requires_grad() || gamma.requires_grad() || beta.requires_grad());
+  const Tensor rm = needs_grad ? RM.clone() : Tensor(), rv = needs_grad ? RV.clone() : Tensor();
+  return record_op1("batch_norm_eval", {x, gamma, beta}, Y,
+                    [rows, C, X, G, rm, rv, eps](const std::vector<Tensor>& gout, std::vector<Tensor>& gin) {
+    dispatch_cpu("batch_norm backward", gout[0], [&](auto tag) {
+      using T = decltype(tag);
+      auto ptr = [](Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
+      kern::bn_backward_eval_cpu<T>(rows, C, X.data<T>(), gout[0].data<T>(), G.data<T>(),
+                                    rm.data<T>(), rv.data<T>(), eps, ptr(gin[0]), ptr(gin[1]),
+                                    ptr(gin[2]));
+    });
+  });
+}
+
+}  // namespace hr::ops

@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "engine/engine.h"
+
+using namespace hr;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+
+TEST_CASE("batch_norm training: batch statistics by hand", "[batchnorm]") {
+  // One channel, values 1..4: mean 2.5, biased var 1.25, unbiased var 5/3.
+  Var x(Tensor::from_vector<double>(Shape{1, 2, 2, 1}, {1, 2, 3, 4}));
+  Var g(Tensor::full(Shape{1}, 2.0, DType::f64)), b(Tensor::full(Shape{1}, 0.5, DType::f64));
+  Tensor rm = Tensor::zeros(Shape{1}, DType::f64), rv = Tensor::full(Shape{1}, 1.0, DType::f64);
+  const auto y = ops::batch_norm(x, g, b, rm, rv, true).value().to_vector<double>();
+  const double inv = 1.0 / std::sqrt(1.25 + 1e-5);
+  for (int i = 0; i < 4; ++i) CHECK_THAT(y[i], WithinAbs((i + 1 - 2.5) * inv * 2.0 + 0.5, 1e-12));
+  // PyTorch: running_mean = 0.9*0 + 0.1*2.5; running_var = 0.9*1 + 0.1*(5/3)
+  CHECK_THAT(rm.item(), WithinAbs(0.25, 1e-12));
+  CHECK_THAT(rv.item(), WithinAbs(0.9 + 0.1 * 5.0 / 3.0, 1e-12));
+}
+
+TEST_CASE("batch_norm eval uses running statistics and leaves them alone", "[batchnorm]") {
+  Var x(Tensor::from_vector<float>(Shape{1, 1, 2, 2}, {1, 2, 3, 4}));  // two channels
+  Var g(Tensor::from_vector<float>(Shape{2}, {1, 2})), b(Tensor::from_vector<float>(Shape{2}, {0, 1}));
+  Tensor rm = Tensor::from_vector<float>(Shape{2}, {1, 2});
+  Tensor rv = Tensor::from_vector<float>(Shape{2}, {4, 1});
+  const auto y = ops::batch_norm(x, g, b, rm, rv, false).value().to_vector<float>();
+  // channel 0: (x-1)/sqrt(4+eps); channel 1: (x-2)/sqrt(1+eps)*2+1
+  CHECK_THAT(y[0], WithinAbs(0.0, 1e-6));
+  CHECK_THAT(y[1], WithinAbs(1.0, 1e-5));
+  CHECK_THAT(y[2], WithinAbs(1.0, 1e-5));
+  CHECK_THAT(y[3], WithinAbs(5.0, 1e-4));
+  CHECK(rm.to_vector<float>() == std::vector<float>{1, 2});
+  CHECK(rv.to_vector<float>() == std::vector<float>{4, 1});
+}
+
+TEST_CASE("batch_norm statistics are stable for large offsets", "[batchnorm]") {
+  // x = 1e4 + small noise: a one-pass E[x^2]-E[x]^2 in float would lose the variance.
+  Rng rng(5);
+  Tensor xt = randn(Shape{4, 16, 16, 3}, rng, 0.01);
+  for (int64_t i = 0; i < xt.numel(); ++i) xt.data<float>()[i] += 1e4f;
+  double mean = 0, var = 0;
+  for (int64_t i = 0; i < xt.numel(); i += 3) mean += xt.data<float>()[i];
+  mean /= xt.numel() / 3;
+  for (int64_t i = 0; i < xt.numel(); i += 3) var += std::pow(xt.data<float>()[i] - mean, 2);
+  var /= xt.numel() / 3;
+  Tensor rm = Tensor::zeros(Shape{3}), rv = Tensor::zeros(Shape{3});
+  Var g(Tensor::full(Shape{3}, 1.0)), b(Tensor::zeros(Shape{3}));
+  ops::batch_norm(Var(xt), g, b, rm, rv, true, /*momentum=*/1.0);
+  const double n = xt.numel() / 3;
+  CHECK_THAT(double(rv.to_vector<float>()[0]), WithinRel(var * n / (n - 1), 1e-3));
+}
+
+TEST_CASE("BatchNorm2d obeys the module's training flag", "[batchnorm][module]") {
+  BatchNorm2d bn(2);
+  Rng rng(6);
+  Var x(randn(Shape{2, 3, 3, 2}, rng, 3.0));
+  bn.train();
+  bn.forward(x);
+  CHECK(bn.num_batches_tracked().item() == 1);
+  const auto rm_after_train = bn.running_mean().to_vector<float>();
+  CHECK(rm_after_train[0] != 0.0f);
+  bn.eval();
+  bn.forward(x);
+  CHECK(bn.running_mean().to_vector<float>() == rm_after_train);
+  CHECK(bn.num_batches_tracked().item() == 1);
+}
+
+TEST_CASE("batch_norm errors name the tensor", "[batchnorm][errors]") {
+  Var x(Tensor::zeros(Shape{1, 1, 1, 2}));
+  Var g(Tensor::zeros(Shape{2})), b(Tensor::zeros(Shape{2}));
+  Tensor rm = Tensor::zeros(Shape{2}), rv = Tensor::zeros(Shape{3});
+  CHECK_THROWS_WITH(ops::batch_norm(x, g, b, rm, rv, false), Catch::Contains("running_var"));
+  Tensor rv2 = Tensor::zeros(Shape{2});
+  CHECK_THROWS_WITH(ops::batch_norm(x, g, b, rm, rv2, true), Catch::Contains("more than one value"));
+}
