@@ -1,6 +1,7 @@
 #include "engine/module.h"
 
 #include "engine/ops.h"
+#include "kernels/common/conv_shape.h"
 
 namespace hr {
 
@@ -51,6 +52,21 @@ std::vector<std::pair<std::string, Tensor>> Module::state_dict(const std::string
   return out;
 }
 
+std::vector<std::pair<std::string, Module*>> Module::named_modules(const std::string& prefix) {
+  std::vector<std::pair<std::string, Module*>> out{{prefix, this}};
+  for (const auto& [name, child] : children_) {
+    auto sub = child->named_modules(prefix.empty() ? name : prefix + "." + name);
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  return out;
+}
+
+Module* ModuleList::at(int index) const {
+  for (const auto& [i, m] : items_)
+    if (i == index) return m.get();
+  return nullptr;
+}
+
 std::vector<Var> Module::parameters() const {
   std::vector<Var> out;
   for (auto& [name, v] : named_parameters()) out.push_back(v);
@@ -88,7 +104,24 @@ Conv2d::Conv2d(int in_ch, int out_ch, int k, int s, bool bias)
   if (bias) bias_ = register_parameter("bias", Tensor::zeros(Shape{out_ch}));
 }
 
-Var Conv2d::forward(const Var& x) const { return ops::conv2d(x, weight_, bias_, stride); }
+namespace {
+thread_local ConvObserver* g_conv_observer = nullptr;
+}
+
+ConvObserverScope::ConvObserverScope(ConvObserver& obs) : prev_(g_conv_observer) { g_conv_observer = &obs; }
+ConvObserverScope::~ConvObserverScope() { g_conv_observer = prev_; }
+
+Var Conv2d::forward(const Var& x) const {
+  if (g_conv_observer == nullptr) return ops::conv2d(x, weight_, bias_, stride);
+  const Shape& in = x.shape();
+  HR_CHECK(in.ndim() == 4 && in[3] == in_channels, "Conv2d({} -> {}): input {} has the wrong shape",
+           in_channels, out_channels, x.value().desc());
+  const Shape out{in[0], kern::conv_out_size(int(in[1]), kernel, stride),
+                  kern::conv_out_size(int(in[2]), kernel, stride), out_channels};
+  g_conv_observer->on_conv(*this, in, out);
+  if (g_conv_observer->skip_compute) return Var(Tensor::zeros(out, x.dtype(), x.device()));
+  return ops::conv2d(x, weight_, bias_, stride);
+}
 
 void Conv2d::init_normal(Rng& rng, double stddev) {
   Var w = weight_;

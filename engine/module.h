@@ -28,6 +28,8 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> named_buffers(const std::string& prefix = "") const;
   // Parameters and buffers together, as a state_dict lists them.
   std::vector<std::pair<std::string, Tensor>> state_dict(const std::string& prefix = "") const;
+  // Every module below this one (itself first, named ""), depth first in registration order.
+  std::vector<std::pair<std::string, Module*>> named_modules(const std::string& prefix = "");
   std::vector<Var> parameters() const;
   int64_t num_parameters() const;
   void zero_grad();
@@ -56,6 +58,25 @@ class Module {
   std::vector<std::pair<std::string, Var>> params_;
   std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+// An ordered container with numeric child names, like nn.Sequential / nn.ModuleList. Indices
+// may be skipped (a None entry of a ModuleList still takes its index but owns no keys).
+class ModuleList : public Module {
+ public:
+  template <typename M>
+  std::shared_ptr<M> add(int index, std::shared_ptr<M> m) {
+    items_.emplace_back(index, m);
+    return register_module(std::to_string(index), m);
+  }
+  // The child registered under `index`, or nullptr for a skipped index.
+  Module* at(int index) const;
+  template <typename M>
+  M* get(int index) const { return dynamic_cast<M*>(at(index)); }
+  size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<std::pair<int, std::shared_ptr<Module>>> items_;
 };
 
 // Conv2d as the official networks use it: square kernel 1 or 3, padding K/2, optional bias.
@@ -92,6 +113,27 @@ class BatchNorm2d : public Module {
 
  private:
   Var weight_, bias_;
+};
+
+// Sees every Conv2d forward on this thread while a ConvObserverScope is alive: how summaries
+// count multiply-adds per layer. With skip_compute the convolution's arithmetic is skipped and
+// a zero output of the right shape is returned, so counting a W48 network at 384x288 is instant.
+class ConvObserver {
+ public:
+  virtual ~ConvObserver() = default;
+  virtual void on_conv(const Conv2d& conv, const Shape& input, const Shape& output) = 0;
+  bool skip_compute = false;
+};
+
+class ConvObserverScope {
+ public:
+  explicit ConvObserverScope(ConvObserver& obs);
+  ~ConvObserverScope();
+  ConvObserverScope(const ConvObserverScope&) = delete;
+  ConvObserverScope& operator=(const ConvObserverScope&) = delete;
+
+ private:
+  ConvObserver* prev_;
 };
 
 }  // namespace hr
