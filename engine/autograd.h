@@ -75,6 +75,8 @@ class Tape {
  public:
   void push(Node node) { nodes_.push_back(std::move(node)); }
   size_t size() const { return nodes_.size(); }
+  // The recorded nodes in execution order (inspection and debugging tools).
+  const std::vector<Node>& nodes() const { return nodes_; }
   void clear() { nodes_.clear(); }
   void backward(const std::shared_ptr<VarImpl>& root, const Tensor& seed);
 

@@ -11,11 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "engine/io/named_tensors.h"
 #include "engine/module.h"
 
 namespace hr::net {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+using io::NamedTensors;
 
 // The module's state_dict in PyTorch layout, on the CPU, f32 (i64 counters stay i64).
 NamedTensors export_state_dict(Module& m);

@@ -34,14 +34,16 @@ using ConstRowVecMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 template <typename T>
 using RowVecMap = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 
-// Below this many multiply-adds a second thread costs more (wake-up, cache misses) than it
-// saves, so small layers (HRNet's 8x6 branch at batch 1) stay on one thread.
+// Below this many multiply-adds per chunk (~10 us of GEMM) waking another thread costs about
+// as much as it saves, so tiny layers (test sizes) stay on the calling thread.
 constexpr int64_t kMinChunkMacs = int64_t(1) << 18;
 
-// Patch tile budget. Measured on the 2-core AVX2 dev box with hrnet-bench ops: 64-256 KiB
-// are within a few percent of each other; below that Eigen re-packs W^T too often, above it
-// the tile falls out of L2 before the GEMM reads it.
-constexpr int64_t kTileBytes = 128 * 1024;
+// Patch tile budget, about half of a 512 KiB L2. Measured on the 2-vCPU Zen3 dev box over the
+// 3x3 convs of HRNet-W32 at batch 8, tile sizes interleaved in one process: 128-512 KiB are
+// within noise of each other; 32 KiB is ~15% slower (W^T re-packed by Eigen for every small
+// tile) and 8 MiB ~15% slower (the tile leaves L2 before the GEMM reads it). Taller tiles
+// for the weight gradient (a rank-`rows` update of dW per tile) measured no better.
+constexpr int64_t kTileBytes = 256 * 1024;
 
 int64_t chunk_grain(int64_t macs_per_row) {
   return std::max<int64_t>(1, kMinChunkMacs / std::max<int64_t>(1, macs_per_row));
@@ -115,25 +117,30 @@ void gather_row(const Gather& g, const T* src, int n, int r, int c, T* row) {
   }
 }
 
+// Grid pixel (n, r, c) of a patch row: decoded once per tile, then stepped along, so the
+// per-row work has no divisions.
+struct GridCursor {
+  int n, r, c;
+
+  GridCursor(const Gather& g, int64_t m)
+      : n(int(m / g.grid_w / g.grid_h)), r(int(m / g.grid_w % g.grid_h)), c(int(m % g.grid_w)) {}
+
+  void next(const Gather& g) {
+    if (++c < g.grid_w) return;
+    c = 0;
+    if (++r < g.grid_h) return;
+    r = 0;
+    ++n;
+  }
+};
+
 // Fills patch rows [m0, m1) into `out` (row-major, g.cols() per row).
 template <typename T>
 void gather_rows(const Gather& g, const T* src, int64_t m0, int64_t m1, T* out) {
-  // Decode the first row once and step (n, r, c) along: no divisions per row.
-  int c = int(m0 % g.grid_w);
-  const int64_t nr = m0 / g.grid_w;
-  int r = int(nr % g.grid_h);
-  int n = int(nr / g.grid_h);
   const int64_t cols = g.cols();
-  for (int64_t m = m0; m < m1; ++m) {
-    gather_row(g, src, n, r, c, out + (m - m0) * cols);
-    if (++c == g.grid_w) {
-      c = 0;
-      if (++r == g.grid_h) {
-        r = 0;
-        ++n;
-      }
-    }
-  }
+  GridCursor at(g, m0);
+  for (int64_t m = m0; m < m1; ++m, at.next(g))
+    gather_row(g, src, at.n, at.r, at.c, out + (m - m0) * cols);
 }
 
 // The kernel taps that reach input coordinate i with i mod s == phase: kh such that
@@ -209,25 +216,15 @@ std::vector<T> phase_weights(const ConvDesc& d, const T* w, PhaseTaps ph, PhaseT
 // dx[pixel of grid row m0 + i] += grad[i] for the pixels (n, a*s + phase_h, b*s + phase_w)
 // of a strided phase; the phase grid owns those pixels, so chunks never touch the same one.
 template <typename T>
-void add_to_phase_pixels(const ConvDesc& d, const Gather& g, int phase_h, int phase_w,
-                         int64_t m0, int64_t rows, const T* grad, T* dx) {
-  int c = int(m0 % g.grid_w);
-  const int64_t nr = m0 / g.grid_w;
-  int r = int(nr % g.grid_h);
-  int n = int(nr / g.grid_h);
-  for (int64_t i = 0; i < rows; ++i) {
-    const int ih = r * d.stride + phase_h;
-    const int iw = c * d.stride + phase_w;
-    T* px = dx + ((int64_t(n) * d.H + ih) * d.W + iw) * d.Cin;
+void add_to_phase_pixels(const ConvDesc& d, const Gather& g, int phase_h, int phase_w, int64_t m0,
+                         int64_t rows, const T* grad, T* dx) {
+  GridCursor at(g, m0);
+  for (int64_t i = 0; i < rows; ++i, at.next(g)) {
+    const int ih = at.r * d.stride + phase_h;
+    const int iw = at.c * d.stride + phase_w;
+    T* px = dx + ((int64_t(at.n) * d.H + ih) * d.W + iw) * d.Cin;
     const T* gr = grad + i * d.Cin;
     for (int ci = 0; ci < d.Cin; ++ci) px[ci] += gr[ci];
-    if (++c == g.grid_w) {
-      c = 0;
-      if (++r == g.grid_h) {
-        r = 0;
-        ++n;
-      }
-    }
   }
 }
 
@@ -354,11 +351,12 @@ void conv2d_backward_weight_cpu(const ConvDesc& d, const T* x, const T* dy, T* d
   for (int c = 0; c < chunks; ++c) {
     DW += ConstRowVecMap<T>(dw_part.data() + c * wsize, wsize);
     if (dbias)
-      RowVecMap<T>(dbias, d.Cout) += ConstRowVecMap<T>(db_part.data() + int64_t(c) * d.Cout, d.Cout);
+      RowVecMap<T>(dbias, d.Cout) +=
+          ConstRowVecMap<T>(db_part.data() + int64_t(c) * d.Cout, d.Cout);
   }
 }
 
-#define HR_INSTANTIATE_CONV_CPU(T)                                                      \
+#define HR_INSTANTIATE_CONV_CPU(T)                                                        \
   template void conv2d_forward_cpu<T>(const ConvDesc&, const T*, const T*, const T*, T*); \
   template void conv2d_backward_data_cpu<T>(const ConvDesc&, const T*, const T*, T*);     \
   template void conv2d_backward_weight_cpu<T>(const ConvDesc&, const T*, const T*, T*, T*);

@@ -21,7 +21,7 @@ HRNetSpec tiny_spec() {
 NamedTensors without(NamedTensors t, const std::string& substring) {
   NamedTensors out;
   for (auto& kv : t)
-    if (kv.first.find(substring) == std::string::npos) out.push_back(kv);
+    if (kv.name.find(substring) == std::string::npos) out.push_back(kv);
   return out;
 }
 }  // namespace
