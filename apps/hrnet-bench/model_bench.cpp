@@ -1,0 +1,104 @@
+#include "model_bench.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+
+#include "engine/engine.h"
+#include "hrnet/from_config.h"
+#include "hrnet/summary.h"
+
+namespace hr::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median_ms(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+template <typename F>
+double time_ms(int warmup, int repeat, F&& f) {
+  for (int i = 0; i < warmup; ++i) f();
+  std::vector<double> t;
+  for (int i = 0; i < repeat; ++i) {
+    const auto t0 = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  return median_ms(t);
+}
+
+}  // namespace
+
+int run_model_bench(const ModelOptions& o) {
+  const cfg::Config cfg = cfg::load_config(o.cfg, o.overrides);
+  HR_CHECK(o.device == "cpu" || cuda_available(), "--device {}: no CUDA device present", o.device);
+  const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
+  if (o.threads > 0) set_num_threads(o.threads);
+  auto net = net::build_network(cfg);
+  Rng rng(0);
+  net->init_weights(rng);
+  net->to(device);
+  const int H = cfg.model.image_size.height, W = cfg.model.image_size.width, J = cfg.model.num_joints;
+  const auto summary = net::summarize(*net, H, W);
+
+  fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {} threads\n",
+             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, num_threads());
+  fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", "batch", "eval ms/img", "eval img/s", "train ms/img",
+             "train img/s");
+  nlohmann::json results = nlohmann::json::array();
+  for (int B : o.batches) {
+    const Tensor x = randn(Shape{B, H, W, 3}, rng).to(device);
+    const Tensor target = rand_uniform(Shape{B, H / 4, W / 4, J}, rng, 0.0, 0.1).to(device);
+    const Tensor weight = Tensor::full(Shape{B, J}, 1.0).to(device);
+
+    net->eval();
+    const double eval_ms = time_ms(o.warmup, o.repeat, [&] {
+      NoGradGuard no_grad;
+      net->forward(Var(x));
+    });
+    double train_ms = 0;
+    if (!o.no_train && B > 1) {  // BN training needs more than one value per channel
+      net->train();
+      Adam adam(net->parameters());
+      train_ms = time_ms(o.warmup, o.repeat, [&] {
+        adam.zero_grad();
+        Var loss = ops::joints_mse_loss(net->forward(Var(x)), target, weight);
+        loss.backward();
+        adam.step();
+      });
+    }
+    const auto per_img = [B](double ms) { return ms / B; };
+    fmt::print("{:>6} {:>14.1f} {:>10.1f} {:>16} {:>10}\n", B, per_img(eval_ms), 1000.0 * B / eval_ms,
+               train_ms > 0 ? fmt::format("{:.1f}", per_img(train_ms)) : "-",
+               train_ms > 0 ? fmt::format("{:.1f}", 1000.0 * B / train_ms) : "-");
+    results.push_back({{"batch", B},
+                       {"eval_ms_per_image", per_img(eval_ms)},
+                       {"train_ms_per_image", train_ms > 0 ? per_img(train_ms) : 0.0}});
+  }
+  if (!o.json.empty()) {
+    std::ofstream f(o.json);
+    HR_CHECK(f.good(), "cannot write {}", o.json);
+    f << nlohmann::json{{"engine", "hrnet"},       {"cfg", o.cfg},        {"device", o.device},
+                        {"threads", num_threads()}, {"results", results}}
+             .dump(2)
+      << "\n";
+  }
+  return 0;
+}
+
+int run_summary(const std::string& cfg_path, const std::vector<std::string>& overrides) {
+  const cfg::Config cfg = cfg::load_config(cfg_path, overrides);
+  auto net = net::build_network(cfg);
+  const auto s = net::summarize(*net, cfg.model.image_size.height, cfg.model.image_size.width);
+  fmt::print("{}: {} joints\n{}", cfg_path, cfg.model.num_joints, net::format_summary(s));
+  fmt::print("(GMAC/2^30 is what the official README calls GFLOPs)\n");
+  return 0;
+}
+
+}  // namespace hr::bench
