@@ -18,6 +18,23 @@ void dispatch_cpu(const char* op, const Tensor& t, F&& f) {
   }
 }
 
+// Routes by device: cpu(T{}) on the CPU (float or double), cuda() for f32 CUDA tensors.
+// `cuda` must be a generic lambda (taking `auto`): its body is instantiated only in builds
+// with CUDA, so the CUDA kernel symbols are never referenced where they do not exist.
+template <typename Cpu, typename Cuda>
+void dispatch(const char* op, const Tensor& t, Cpu&& cpu, Cuda&& cuda) {
+  if (t.device() == Device::CUDA) {
+#if defined(HRNET_WITH_CUDA)
+    HR_CHECK(t.dtype() == DType::f32, "{}: CUDA tensors are f32, got {}", op, t.desc());
+    cuda(0);
+    return;
+#else
+    fail("{}: tensor {} is on CUDA but this build has no CUDA backend", op, t.desc());
+#endif
+  }
+  dispatch_cpu(op, t, cpu);
+}
+
 inline void check_compatible(const char* op, const Tensor& ref, const Tensor& t, const char* what) {
   check_defined(t, what);
   HR_CHECK(t.dtype() == ref.dtype() && t.device() == ref.device(),

@@ -22,4 +22,12 @@ template <typename T> void add_relu_backward_cpu(int64_t n, const T* y, const T*
 // dst += src (gradient accumulation).
 template <typename T> void accumulate_cpu(int64_t n, const T* src, T* dst);
 
+// CUDA versions (f32, device pointers, default stream), built when CUDA is on.
+void relu_forward_cuda(int64_t n, const float* x, float* y);
+void relu_backward_cuda(int64_t n, const float* y, const float* dy, float* dx);
+void add_forward_cuda(int64_t n, const float* a, const float* b, float* y);
+void add_relu_forward_cuda(int64_t n, const float* a, const float* b, float* y);
+void add_relu_backward_cuda(int64_t n, const float* y, const float* dy, float* da, float* db);
+void accumulate_cuda(int64_t n, const float* src, float* dst);
+
 }  // namespace hr::kern

@@ -6,6 +6,8 @@
 
 #include "hrnet/pose_hrnet.h"
 #include "hrnet/summary.h"
+#include "hrnet/from_config.h"
+#include "support/tiny_hrnet.h"
 #include "engine/ops.h"
 
 using namespace hr;
@@ -107,13 +109,7 @@ TEST_CASE("per-group parameter counts match the official table", "[hrnet][summar
 }
 
 TEST_CASE("a narrow HRNet runs forward and backward with heatmaps at H/4 x W/4", "[hrnet]") {
-  HRNetSpec spec = official_spec(4, 5);
-  spec.stage3.num_modules = 1;
-  spec.stage4.num_modules = 2;
-  spec.stage2.num_blocks = {1, 1};
-  spec.stage3.num_blocks = {1, 1, 1};
-  spec.stage4.num_blocks = {1, 1, 1, 1};
-  PoseHighResolutionNet net(spec);
+  PoseHighResolutionNet net(hr::test::tiny_hrnet_spec(5, 2));
   Rng rng(3);
   net.init_weights(rng);
   Var x(randn(Shape{2, 64, 32, 3}, rng));
@@ -132,4 +128,33 @@ TEST_CASE("input sizes whose H/4, W/4 are not multiples of 8 are refused", "[hrn
   CHECK_NOTHROW(check_input_size(384, 288));
   CHECK_THROWS_WITH(check_input_size(250, 192), Catch::Contains("divisible by 8"));
   CHECK_THROWS_WITH(check_input_size(256, 200), Catch::Contains("256x200"));
+}
+
+TEST_CASE("every shipped config builds with the official counts", "[hrnet][summary][config]") {
+  struct Case { const char* file; int64_t params; double gmac; };
+  // GMAC = MACs / 2^30. MPII W48 has no official figure: all convs scale with the input area
+  // (W48 256x192: 14.614), less one joint in the final 1x1.
+  const Case cases[] = {
+      {"coco/hrnet/w32_256x192_adam_lr1e-3.yaml", 28536113, 7.120},
+      {"coco/hrnet/w32_384x288_adam_lr1e-3.yaml", 28536113, 16.020},
+      {"coco/hrnet/w48_256x192_adam_lr1e-3.yaml", 63595745, 14.614},
+      {"coco/hrnet/w48_384x288_adam_lr1e-3.yaml", 63595745, 32.882},
+      {"mpii/hrnet/w32_256x256_adam_lr1e-3.yaml", 28536080, 9.49},
+      {"mpii/hrnet/w48_256x256_adam_lr1e-3.yaml", 63595696, 14.614 * 4.0 / 3.0},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.file) {
+      const cfg::Config cfg = cfg::load_config(std::string(HRNET_EXPERIMENTS_DIR) + "/" + c.file);
+      auto net = build_network(cfg);
+      const ModelSummary s = summarize(*net, cfg.model.image_size.height, cfg.model.image_size.width);
+      CHECK(s.total_params == c.params);
+      CHECK(s.gmacs_2_30() == Approx(c.gmac).margin(0.006));
+    }
+  }
+  // The demo config: a narrow network that still has all four branches.
+  const cfg::Config demo = cfg::load_config(std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml");
+  auto net = build_network(demo);
+  const ModelSummary s = summarize(*net, demo.model.image_size.height, demo.model.image_size.width);
+  CHECK(s.total_params < 1000000);
+  CHECK(s.total_params > 300000);  // the stem and layer1 alone hold ~325k
 }

@@ -3,20 +3,13 @@
 #include "engine/layout.h"
 #include "hrnet/pose_hrnet.h"
 #include "hrnet/weights.h"
+#include "support/tiny_hrnet.h"
 
 using namespace hr;
 using namespace hr::net;
 
 namespace {
-HRNetSpec tiny_spec() {
-  HRNetSpec s = official_spec(4, 3);
-  s.stage3.num_modules = 1;
-  s.stage4.num_modules = 1;
-  s.stage2.num_blocks = {1, 1};
-  s.stage3.num_blocks = {1, 1, 1};
-  s.stage4.num_blocks = {1, 1, 1, 1};
-  return s;
-}
+HRNetSpec tiny_spec() { return hr::test::tiny_hrnet_spec(3); }
 
 NamedTensors without(NamedTensors t, const std::string& substring) {
   NamedTensors out;
