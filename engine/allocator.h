@@ -31,8 +31,11 @@ class Storage {
   Device device_ = Device::CPU;
 };
 
+// Host blocks of 256 KiB and more are cached per size class and reused (up to 4 GiB held).
 void* host_alloc(size_t bytes);
-void host_free(void* p);
+void host_free(void* p, size_t bytes);
+void host_empty_cache();      // returns cached host blocks to the system
+size_t host_cached_bytes();
 
 // Statistics of the caching CUDA allocator (all zero in a build without CUDA).
 struct CudaMemoryStats {

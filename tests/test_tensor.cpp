@@ -57,3 +57,19 @@ TEST_CASE("caching allocator block sizes", "[tensor][cuda-host]") {
   CHECK(cuda::round_block_size((1 << 20) + 1) == (2 << 20));
   CHECK(cuda::round_block_size((5 << 20) + 7) == (6 << 20));
 }
+
+TEST_CASE("large host blocks are reused, small ones are not cached", "[tensor]") {
+  host_empty_cache();
+  const void* first = nullptr;
+  {
+    Tensor t = Tensor::empty(Shape{1 << 18});  // 1 MiB
+    first = t.raw();
+  }
+  CHECK(host_cached_bytes() == (size_t(1) << 20));
+  Tensor again = Tensor::empty(Shape{(1 << 18) - 5});  // same size class
+  CHECK(again.raw() == first);
+  CHECK(host_cached_bytes() == 0);
+  { Tensor small = Tensor::empty(Shape{16}); }
+  CHECK(host_cached_bytes() == 0);
+  host_empty_cache();
+}

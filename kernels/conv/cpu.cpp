@@ -1,4 +1,4 @@
-// CPU convolution: NHWC, weights [Cout][K][K][Cin], padding K/2, im2col + Eigen GEMM.
+// CPU convolution: NHWC, weights [Cout][K][K][Cin], padding K/2, im2col + GEMM (kernels/common/gemm.h).
 //
 // Every pass is written as "gather a tile of patch rows, then one single-threaded GEMM":
 //   forward        y[M x Cout]      = patches(x)[M x KKCin] * W^T
@@ -17,6 +17,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/common/gemm.h"
 #include "kernels/common/thread_pool.h"
 #include "kernels/conv/conv.h"
 
@@ -27,8 +28,6 @@ template <typename T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename T>
 using MatMap = Eigen::Map<RowMajor<T>>;
-template <typename T>
-using ConstMatMap = Eigen::Map<const RowMajor<T>>;
 template <typename T>
 using ConstRowVecMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 template <typename T>
@@ -175,11 +174,9 @@ PhaseTaps phase_taps(int phase, int K, int s, int pad) {
 // Forward for 1x1 stride 1: NHWC x is already the [M x Cin] patch matrix.
 template <typename T>
 void forward_pointwise(const ConvDesc& d, const T* x, const T* w, const T* bias, T* y) {
-  const ConstMatMap<T> W(w, d.Cout, d.Cin);
   parallel_for(d.rows(), chunk_grain(d.Cin * int64_t(d.Cout)), [&](int64_t b, int64_t e, int) {
-    MatMap<T> Y(y + b * d.Cout, e - b, d.Cout);
-    Y.noalias() = ConstMatMap<T>(x + b * d.Cin, e - b, d.Cin) * W.transpose();
-    if (bias) Y.rowwise() += ConstRowVecMap<T>(bias, d.Cout);
+    gemm<T>(false, true, e - b, d.Cout, d.Cin, x + b * d.Cin, d.Cin, w, d.Cin, T(0), y + b * d.Cout, d.Cout);
+    if (bias) MatMap<T>(y + b * d.Cout, e - b, d.Cout).rowwise() += ConstRowVecMap<T>(bias, d.Cout);
   });
 }
 
@@ -187,16 +184,14 @@ template <typename T>
 void forward_im2col(const ConvDesc& d, const T* x, const T* w, const T* bias, T* y) {
   const Gather g = forward_gather(d);
   const int64_t kp = g.cols();
-  const ConstMatMap<T> W(w, d.Cout, kp);
   const int64_t tile = tile_rows<T>(kp);
   parallel_for(d.rows(), chunk_grain(kp * d.Cout), [&](int64_t b, int64_t e, int) {
     T* patches = scratch<T>(0, tile * kp);
     for (int64_t m0 = b; m0 < e; m0 += tile) {
       const int64_t rows = std::min(tile, e - m0);
       gather_rows(g, x, m0, m0 + rows, patches);
-      MatMap<T> Y(y + m0 * d.Cout, rows, d.Cout);
-      Y.noalias() = ConstMatMap<T>(patches, rows, kp) * W.transpose();
-      if (bias) Y.rowwise() += ConstRowVecMap<T>(bias, d.Cout);
+      gemm<T>(false, true, rows, d.Cout, kp, patches, kp, w, kp, T(0), y + m0 * d.Cout, d.Cout);
+      if (bias) MatMap<T>(y + m0 * d.Cout, rows, d.Cout).rowwise() += ConstRowVecMap<T>(bias, d.Cout);
     }
   });
 }
@@ -255,7 +250,6 @@ void backward_data_phase(const ConvDesc& d, const T* dy, const T* w, T* dx, int 
 
   const int64_t kp = g.cols();
   const std::vector<T> wp = phase_weights(d, w, ph, pw);
-  const ConstMatMap<T> Wp(wp.data(), kp, d.Cin);
   const int64_t tile = tile_rows<T>(kp);
   parallel_for(g.rows(d.N), chunk_grain(kp * d.Cin), [&](int64_t b, int64_t e, int) {
     T* patches = scratch<T>(0, tile * kp);
@@ -263,13 +257,12 @@ void backward_data_phase(const ConvDesc& d, const T* dy, const T* w, T* dx, int 
     for (int64_t m0 = b; m0 < e; m0 += tile) {
       const int64_t rows = std::min(tile, e - m0);
       gather_rows(g, dy, m0, m0 + rows, patches);
-      const ConstMatMap<T> P(patches, rows, kp);
       if (s == 1) {
         // One phase covering every pixel in order: grid row m is dx row m.
-        MatMap<T>(dx + m0 * d.Cin, rows, d.Cin).noalias() += P * Wp;
+        gemm<T>(false, false, rows, d.Cin, kp, patches, kp, wp.data(), d.Cin, T(1), dx + m0 * d.Cin, d.Cin);
         continue;
       }
-      MatMap<T>(grad, rows, d.Cin).noalias() = P * Wp;
+      gemm<T>(false, false, rows, d.Cin, kp, patches, kp, wp.data(), d.Cin, T(0), grad, d.Cin);
       add_to_phase_pixels(d, g, phase_h, phase_w, m0, rows, grad, dx);
     }
   });
@@ -278,10 +271,8 @@ void backward_data_phase(const ConvDesc& d, const T* dy, const T* w, T* dx, int 
 // dx += dy * W for 1x1 stride 1: rows of dy and dx are the same pixels.
 template <typename T>
 void backward_data_pointwise(const ConvDesc& d, const T* dy, const T* w, T* dx) {
-  const ConstMatMap<T> W(w, d.Cout, d.Cin);
   parallel_for(d.rows(), chunk_grain(d.Cin * int64_t(d.Cout)), [&](int64_t b, int64_t e, int) {
-    MatMap<T>(dx + b * d.Cin, e - b, d.Cin).noalias() +=
-        ConstMatMap<T>(dy + b * d.Cout, e - b, d.Cout) * W;
+    gemm<T>(false, false, e - b, d.Cin, d.Cout, dy + b * d.Cout, d.Cout, w, d.Cin, T(1), dx + b * d.Cin, d.Cin);
   });
 }
 
@@ -300,20 +291,17 @@ template <typename T>
 void weight_grad_chunk(const ConvDesc& d, const Gather& g, const T* x, const T* dy, int64_t b,
                        int64_t e, T* part) {
   const int64_t kp = g.cols();
-  MatMap<T> P(part, d.Cout, kp);
   if (d.K == 1 && d.stride == 1) {
-    P.noalias() = ConstMatMap<T>(dy + b * d.Cout, e - b, d.Cout).transpose() *
-                  ConstMatMap<T>(x + b * d.Cin, e - b, d.Cin);
+    gemm<T>(true, false, d.Cout, d.Cin, e - b, dy + b * d.Cout, d.Cout, x + b * d.Cin, d.Cin, T(0), part, kp);
     return;
   }
   const int64_t tile = tile_rows<T>(kp);
   T* patches = scratch<T>(0, tile * kp);
-  P.setZero();
+  std::fill_n(part, d.Cout * kp, T(0));
   for (int64_t m0 = b; m0 < e; m0 += tile) {
     const int64_t rows = std::min(tile, e - m0);
     gather_rows(g, x, m0, m0 + rows, patches);
-    P.noalias() += ConstMatMap<T>(dy + m0 * d.Cout, rows, d.Cout).transpose() *
-                   ConstMatMap<T>(patches, rows, kp);
+    gemm<T>(true, false, d.Cout, kp, rows, dy + m0 * d.Cout, d.Cout, patches, kp, T(1), part, kp);
   }
 }
 

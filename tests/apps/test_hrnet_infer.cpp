@@ -62,7 +62,9 @@ TEST_CASE("hrnet-infer writes the heatmaps the network computes", "[apps][infer]
 
   const std::string cmd = std::string(HRNET_INFER_EXE) + " --cfg " + kDemoCfg + " --weights " +
                           weights.string() + " --input-tensor " + in_path.string() +
-                          " --output-tensor " + out_path.string() + " --threads 1";
+                          " --output-tensor " + out_path.string() +
+                          // the same thread count as this process: same tiles, same bits
+                          " --threads " + std::to_string(num_threads());
   REQUIRE(run(cmd, tmp.path / "log") == 0);
 
   net->eval();

