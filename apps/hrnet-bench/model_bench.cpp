@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "engine/engine.h"
+#include "kernels/common/gemm.h"
 #include "hrnet/from_config.h"
 #include "hrnet/summary.h"
 
@@ -47,8 +48,9 @@ int run_model_bench(const ModelOptions& o) {
   const int H = cfg.model.image_size.height, W = cfg.model.image_size.width, J = cfg.model.num_joints;
   const auto summary = net::summarize(*net, H, W);
 
-  fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {} threads\n",
-             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, num_threads());
+  fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {} threads, "
+             "CPU GEMM {}\n",
+             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, num_threads(), kern::gemm_backend());
   fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", "batch", "eval ms/img", "eval img/s", "train ms/img",
              "train img/s");
   nlohmann::json results = nlohmann::json::array();

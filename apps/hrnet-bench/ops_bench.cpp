@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/common/gemm.h"
 #include "kernels/common/thread_pool.h"
 #include "kernels/conv/conv.h"
 
@@ -313,6 +314,8 @@ int run_ops_bench(const OpsOptions& o) {
   const std::vector<ConvShape> shapes = hrnet_conv_shapes(o.geometry);
   fmt::print("hrnet-bench ops: device cpu, {} threads, batch {}, warmup {}, median of {}\n",
              kern::num_threads(), o.geometry.batch, o.warmup, o.repeat);
+  fmt::print("conv GEMM: {}; baseline: Eigen GEMM of the same M x K x N, split over threads the same way\n",
+             kern::gemm_backend());
   if (!check_enumeration(shapes, o.geometry)) return 1;
   if (!check_all(shapes, o)) return 1;
 
