@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
+#include "engine/io/safetensors.h"
 #include "engine/layout.h"
+#include "hrnet/load_weights.h"
 #include "hrnet/pose_hrnet.h"
 #include "hrnet/weights.h"
 #include "support/tiny_hrnet.h"
@@ -93,4 +97,32 @@ TEST_CASE("PRETRAINED_LAYERS filters keys as the official init does", "[weights]
   CHECK(rep.missing.empty());  // final_layer is outside the filter, so it is not "missing"
   CHECK(rep.filtered.size() == 2);
   CHECK(rep.unexpected.empty());
+}
+
+TEST_CASE("MODEL.PRETRAINED loads an ImageNet-style checkpoint through PRETRAINED_LAYERS", "[weights]") {
+  // A classification checkpoint: the pose keys (minus final_layer) plus what the classifier
+  // adds: incre_modules, classifier, its own final_layer, and stage4.2 fuse layers for outputs
+  // 1..3 (which pass the 'stage4' filter but do not exist in the pose net).
+  PoseHighResolutionNet src(tiny_spec()), dst(tiny_spec());
+  Rng r(21);
+  src.init_weights(r);
+  NamedTensors ckpt = without(export_state_dict(src), "final_layer");
+  ckpt.push_back({"stage4.0.fuse_layers.1.0.0.0.weight", Tensor::zeros(Shape{8, 4, 3, 3})});
+  ckpt.push_back({"incre_modules.0.0.conv1.weight", Tensor::zeros(Shape{32, 4, 1, 1})});
+  ckpt.push_back({"final_layer.0.weight", Tensor::zeros(Shape{2048, 1024, 1, 1})});
+  ckpt.push_back({"classifier.weight", Tensor::zeros(Shape{1000, 2048})});
+  const std::string path = (std::filesystem::temp_directory_path() / "hrnet_w4_imagenet.safetensors").string();
+  io::write_safetensors(path, ckpt);
+
+  cfg::Config cfg;
+  cfg.model.pretrained = path;
+  const LoadReport rep = load_pretrained(dst, cfg);
+  CHECK(rep.missing.empty());
+  CHECK(rep.filtered.size() == 3);     // incre_modules, classifier, final_layer.0
+  CHECK(rep.unexpected.size() == 1);   // the stage4 key the pose net lacks: ignored, not fatal
+  CHECK(dst.state_dict()[0].second.to_vector<float>() == src.state_dict()[0].second.to_vector<float>());
+
+  cfg.model.pretrained = path + ".missing";
+  CHECK_THROWS_WITH(load_pretrained(dst, cfg), Catch::Contains(".missing"));
+  std::filesystem::remove(path);
 }
