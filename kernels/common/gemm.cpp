@@ -39,29 +39,35 @@ void eigen_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, i
 
 }  // namespace
 
-template <>
-void gemm<float>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
-                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+#if defined(HRNET_WITH_OPENBLAS)
+namespace {
+CBLAS_TRANSPOSE op(bool t) { return t ? CblasTrans : CblasNoTrans; }
+void blas_gemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+               float beta, float* C, int ldc) {
+  cblas_sgemm(CblasRowMajor, op(ta), op(tb), M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
+}
+void blas_gemm(bool ta, bool tb, int M, int N, int K, const double* A, int lda, const double* B, int ldb,
+               double beta, double* C, int ldc) {
+  cblas_dgemm(CblasRowMajor, op(ta), op(tb), M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
+}
+}  // namespace
+#endif
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
+          int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
 #if defined(HRNET_WITH_OPENBLAS)
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N),
-              int(K), 1.0f, A, int(lda), B, int(ldb), beta, C, int(ldc));
+  blas_gemm(ta, tb, int(M), int(N), int(K), A, int(lda), B, int(ldb), beta, C, int(ldc));
 #else
-  eigen_gemm<float>(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  eigen_gemm<T>(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 #endif
 }
 
-template <>
-void gemm<double>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
-                  const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
-  if (M == 0 || N == 0) return;
-#if defined(HRNET_WITH_OPENBLAS)
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N),
-              int(K), 1.0, A, int(lda), B, int(ldb), beta, C, int(ldc));
-#else
-  eigen_gemm<double>(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
-#endif
-}
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*,
+                          int64_t, float, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, const double*,
+                           int64_t, double, double*, int64_t);
 
 const char* gemm_backend() {
 #if defined(HRNET_WITH_OPENBLAS)
