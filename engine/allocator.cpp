@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "engine/cuda/cuda_memory.h"
@@ -35,6 +36,15 @@ HostCache& host_cache() {
   return c;
 }
 
+// HRNET_HOST_CACHE=0 turns the cache off (e.g. so that ASan sees every use after free).
+bool host_cache_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("HRNET_HOST_CACHE");
+    return !(e && std::string(e) == "0");
+  }();
+  return on;
+}
+
 size_t host_block_size(size_t bytes) {
   if (bytes < kCacheMinBytes) return (std::max<size_t>(bytes, 1) + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
   return cuda::round_block_size(bytes);  // the same size classes as device memory
@@ -44,7 +54,7 @@ size_t host_block_size(size_t bytes) {
 
 void* host_alloc(size_t bytes) {
   const size_t size = host_block_size(bytes);
-  if (size >= kCacheMinBytes) {
+  if (size >= kCacheMinBytes && host_cache_enabled()) {
     HostCache& c = host_cache();
     std::lock_guard<std::mutex> lk(c.m);
     auto it = c.free_blocks.find(size);
@@ -63,7 +73,7 @@ void* host_alloc(size_t bytes) {
 void host_free(void* p, size_t bytes) {
   if (!p) return;
   const size_t size = host_block_size(bytes);
-  if (size >= kCacheMinBytes) {
+  if (size >= kCacheMinBytes && host_cache_enabled()) {
     HostCache& c = host_cache();
     std::lock_guard<std::mutex> lk(c.m);
     if (c.cached + size <= kCacheMaxBytes) {

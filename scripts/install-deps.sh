@@ -5,8 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libeigen3-dev      # CPU linear algebra (and the GEMM fallback)
-  libopenblas-serial-dev  # single-threaded SGEMM behind the CPU convolutions
+  libeigen3-dev      # CPU GEMM
   catch2             # unit tests (Catch2 v2, header-only)
   libcli11-dev       # command lines of the apps
   libyaml-cpp-dev    # official experiment YAML configs

@@ -2,14 +2,10 @@
 
 #include <Eigen/Core>
 
-#if defined(HRNET_WITH_OPENBLAS)
-#include <cblas.h>
-#endif
 
 namespace hr::kern {
 namespace {
 
-#if !defined(HRNET_WITH_OPENBLAS)
 template <typename T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename T>
@@ -35,33 +31,14 @@ void eigen_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, i
   else if (ta && !tb) assign(a.transpose(), b);
   else assign(a.transpose(), b.transpose());
 }
-#endif
 
 }  // namespace
-
-#if defined(HRNET_WITH_OPENBLAS)
-namespace {
-CBLAS_TRANSPOSE op(bool t) { return t ? CblasTrans : CblasNoTrans; }
-void blas_gemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
-               float beta, float* C, int ldc) {
-  cblas_sgemm(CblasRowMajor, op(ta), op(tb), M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
-}
-void blas_gemm(bool ta, bool tb, int M, int N, int K, const double* A, int lda, const double* B, int ldb,
-               double beta, double* C, int ldc) {
-  cblas_dgemm(CblasRowMajor, op(ta), op(tb), M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
-}
-}  // namespace
-#endif
 
 template <typename T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
           int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
-#if defined(HRNET_WITH_OPENBLAS)
-  blas_gemm(ta, tb, int(M), int(N), int(K), A, int(lda), B, int(ldb), beta, C, int(ldc));
-#else
   eigen_gemm<T>(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
-#endif
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*,
@@ -69,12 +46,6 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, i
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, const double*,
                            int64_t, double, double*, int64_t);
 
-const char* gemm_backend() {
-#if defined(HRNET_WITH_OPENBLAS)
-  return "openblas-serial";
-#else
-  return "eigen";
-#endif
-}
+const char* gemm_backend() { return "eigen"; }
 
 }  // namespace hr::kern
