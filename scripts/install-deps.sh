@@ -12,6 +12,7 @@ PACKAGES=(
   nlohmann-json3-dev # JSON (annotations, results, safetensors headers)
   libfmt-dev         # formatting
   libstb-dev         # image decode / encode
+  libturbojpeg0-dev  # fast JPEG decode (the decoder OpenCV uses)
   zlib1g-dev         # .pth zip storages, MAT v5
 )
 

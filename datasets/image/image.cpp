@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "datasets/image/jpeg_turbo.h"
 #include "datasets/image/stb_impl.h"
 #include "engine/error.h"
 
@@ -63,6 +64,9 @@ void check_writable(const std::string& path, const Image& im) {
 
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name) {
   HR_CHECK(size > 0, "cannot decode image '{}': the file is empty", name);
+  // JPEG (FF D8 FF) goes to TurboJPEG where available: OpenCV's decoder, twice stb's speed.
+  if (turbojpeg_available() && size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+    return decode_jpeg_turbo(data, size, name);
   int w = 0, h = 0;
   std::unique_ptr<uint8_t, void (*)(uint8_t*)> px(stb::load_rgb(data, size, &w, &h),
                                                  stb::free_pixels);
