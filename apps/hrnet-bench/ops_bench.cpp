@@ -31,9 +31,6 @@ constexpr double kTolerance = 1e-4;
 // The goal for 3x3 convs: at least this fraction of the plain GEMM rate.
 constexpr double kTarget3x3 = 0.70;
 
-// Same value as kMinChunkMacs in kernels/conv/cpu.cpp: the GEMM baseline must split M
-// across the pool exactly as the conv does, or the ratio would measure the split.
-constexpr int64_t kMinChunkMacs = int64_t(1) << 18;
 
 Vec random_vec(int64_t n, std::mt19937& rng, float scale = 1.0f) {
   std::uniform_real_distribution<float> u(-scale, scale);
@@ -75,7 +72,7 @@ std::vector<double> interleaved_medians(const std::vector<std::function<void()>>
 void gemm_baseline(const kern::ConvDesc& d, const float* a, const float* w, float* y) {
   const int64_t kp = d.patch();
   const ConstMatMap W(w, d.Cout, kp);
-  const int64_t grain = std::max<int64_t>(1, kMinChunkMacs / std::max<int64_t>(1, kp * d.Cout));
+  const int64_t grain = std::max<int64_t>(1, kern::kConvMinChunkMacs / std::max<int64_t>(1, kp * d.Cout));
   kern::parallel_for(d.rows(), grain, [&](int64_t b, int64_t e, int) {
     MatMap(y + b * d.Cout, e - b, d.Cout).noalias() =
         ConstMatMap(a + b * kp, e - b, kp) * W.transpose();

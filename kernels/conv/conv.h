@@ -7,6 +7,11 @@
 
 namespace hr::kern {
 
+// Below this many multiply-adds per thread chunk (~10 us of GEMM) waking another thread costs
+// about as much as it saves, so tiny layers (test sizes) stay on the calling thread. Shared
+// with hrnet-bench ops, whose GEMM baseline must split rows exactly as the conv does.
+constexpr int64_t kConvMinChunkMacs = int64_t(1) << 18;
+
 template <typename T>
 void conv2d_forward_cpu(const ConvDesc& d, const T* x, const T* w, const T* bias, T* y);
 

@@ -33,9 +33,6 @@ using ConstRowVecMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 template <typename T>
 using RowVecMap = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 
-// Below this many multiply-adds per chunk (~10 us of GEMM) waking another thread costs about
-// as much as it saves, so tiny layers (test sizes) stay on the calling thread.
-constexpr int64_t kMinChunkMacs = int64_t(1) << 18;
 
 // Patch tile budget, about half of a 512 KiB L2. Measured on the 2-vCPU Zen3 dev box over the
 // 3x3 convs of HRNet-W32 at batch 8, tile sizes interleaved in one process: 128-512 KiB are
@@ -45,7 +42,7 @@ constexpr int64_t kMinChunkMacs = int64_t(1) << 18;
 constexpr int64_t kTileBytes = 256 * 1024;
 
 int64_t chunk_grain(int64_t macs_per_row) {
-  return std::max<int64_t>(1, kMinChunkMacs / std::max<int64_t>(1, macs_per_row));
+  return std::max<int64_t>(1, kConvMinChunkMacs / std::max<int64_t>(1, macs_per_row));
 }
 
 // Eigen re-packs W for every GEMM call, a cost of one tile row per weight element; with
