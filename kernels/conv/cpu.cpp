@@ -168,11 +168,23 @@ PhaseTaps phase_taps(int phase, int K, int s, int pad) {
   return p;
 }
 
+// W^T, [KKCin x Cout] row-major: the GEMM's B operand in the layout it reads in place
+// (kernels/common/sgemm_avx2.cpp packs a transposed B for every call, i.e. every tile).
+template <typename T>
+std::vector<T> transposed_weights(const ConvDesc& d, const T* w) {
+  const int64_t kp = d.patch();
+  std::vector<T> wt(size_t(kp * d.Cout));
+  for (int64_t co = 0; co < d.Cout; ++co)
+    for (int64_t k = 0; k < kp; ++k) wt[size_t(k * d.Cout + co)] = w[co * kp + k];
+  return wt;
+}
+
 // Forward for 1x1 stride 1: NHWC x is already the [M x Cin] patch matrix.
 template <typename T>
 void forward_pointwise(const ConvDesc& d, const T* x, const T* w, const T* bias, T* y) {
+  const std::vector<T> wt = transposed_weights(d, w);
   parallel_for(d.rows(), chunk_grain(d.Cin * int64_t(d.Cout)), [&](int64_t b, int64_t e, int) {
-    gemm<T>(false, true, e - b, d.Cout, d.Cin, x + b * d.Cin, d.Cin, w, d.Cin, T(0), y + b * d.Cout, d.Cout);
+    gemm<T>(false, false, e - b, d.Cout, d.Cin, x + b * d.Cin, d.Cin, wt.data(), d.Cout, T(0), y + b * d.Cout, d.Cout);
     if (bias) MatMap<T>(y + b * d.Cout, e - b, d.Cout).rowwise() += ConstRowVecMap<T>(bias, d.Cout);
   });
 }
@@ -182,12 +194,13 @@ void forward_im2col(const ConvDesc& d, const T* x, const T* w, const T* bias, T*
   const Gather g = forward_gather(d);
   const int64_t kp = g.cols();
   const int64_t tile = tile_rows<T>(kp);
+  const std::vector<T> wt = transposed_weights(d, w);
   parallel_for(d.rows(), chunk_grain(kp * d.Cout), [&](int64_t b, int64_t e, int) {
     T* patches = scratch<T>(0, tile * kp);
     for (int64_t m0 = b; m0 < e; m0 += tile) {
       const int64_t rows = std::min(tile, e - m0);
       gather_rows(g, x, m0, m0 + rows, patches);
-      gemm<T>(false, true, rows, d.Cout, kp, patches, kp, w, kp, T(0), y + m0 * d.Cout, d.Cout);
+      gemm<T>(false, false, rows, d.Cout, kp, patches, kp, wt.data(), d.Cout, T(0), y + m0 * d.Cout, d.Cout);
       if (bias) MatMap<T>(y + m0 * d.Cout, rows, d.Cout).rowwise() += ConstRowVecMap<T>(bias, d.Cout);
     }
   });
