@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "datasets/eval/coco/coco_eval.h"
+#include "datasets/eval/coco/coco_files.h"
 
 namespace hr::app::eval {
 
@@ -21,17 +22,15 @@ int run_score(const ScoreOptions& o) {
   namespace ce = hr::data::cocoeval;
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  const ce::GroundTruth gt = ce::load_ground_truth(o.gt);
+  const ce::EvalInputs in = ce::load_eval_inputs(o.gt, o.results);
   const auto t1 = clock::now();
-  const std::vector<ce::Detection> dts = ce::load_results(o.results, gt);
+  const ce::EvalResult r = ce::evaluate(in.gt, in.dts);
   const auto t2 = clock::now();
-  const ce::EvalResult r = ce::evaluate(gt, dts);
-  const auto t3 = clock::now();
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-  fmt::print("{} images, {} annotations, {} results\n", gt.image_ids.size(), gt.annotations.size(), dts.size());
+  fmt::print("{} images, {} annotations, {} results\n", in.gt.image_ids.size(), in.gt.annotations.size(),
+             in.dts.size());
   fmt::print("{}", ce::format_summary(r));
-  fmt::print("time: read gt {:.1f} ms, read results {:.1f} ms, evaluate {:.1f} ms\n", ms(t0, t1), ms(t1, t2),
-             ms(t2, t3));
+  fmt::print("time: read files {:.1f} ms, evaluate {:.1f} ms\n", ms(t0, t1), ms(t1, t2));
   if (!o.json.empty()) ce::write_stats_json(o.json, r.stats);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "engine/error.h"
@@ -24,9 +25,18 @@ void JsonCursor::fail_at(size_t pos, std::string_view what) const {
 void JsonCursor::fail(std::string_view what) const { fail_at(p_, what); }
 
 void JsonCursor::skip_ws() {
+  // Indented files (the official results writer uses indent 4) are mostly runs of spaces:
+  // step over them eight bytes at a time.
+  constexpr uint64_t kSpaces = 0x2020202020202020ull;
   while (p_ < s_.size()) {
     const char c = s_[p_];
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
+    if (c == ' ') {
+      uint64_t w;
+      while (p_ + 8 <= s_.size() && (std::memcpy(&w, s_.data() + p_, 8), w == kSpaces)) p_ += 8;
+      while (p_ < s_.size() && s_[p_] == ' ') ++p_;
+      continue;
+    }
+    if (c != '\n' && c != '\r' && c != '\t') return;
     ++p_;
   }
 }
@@ -165,79 +175,101 @@ void JsonCursor::skip_string() {
   }
 }
 
-size_t JsonCursor::scan_number() {
-  size_t q = p_;
-  auto digit = [&](size_t i) { return i < s_.size() && s_[i] >= '0' && s_[i] <= '9'; };
-  if (q < s_.size() && s_[q] == '-') ++q;
-  if (!digit(q)) fail("expected a value");
-  if (s_[q] == '0') {
-    ++q;
-  } else {
-    while (digit(q)) ++q;
-  }
-  if (q < s_.size() && s_[q] == '.') {
-    ++q;
-    if (!digit(q)) fail_at(q, "expected a digit after '.'");
-    while (digit(q)) ++q;
-  }
-  if (q < s_.size() && (s_[q] == 'e' || s_[q] == 'E')) {
-    ++q;
-    if (q < s_.size() && (s_[q] == '+' || s_[q] == '-')) ++q;
-    if (!digit(q)) fail_at(q, "expected a digit in the exponent");
-    while (digit(q)) ++q;
-  }
-  return q;
-}
+namespace {
+// 10^0 .. 10^22 are exact doubles (Clinger's fast path).
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
 
 double JsonCursor::number(bool* is_int, int64_t* as_int) {
   skip_ws();
   if (is_int) *is_int = false;
-  if (p_ >= s_.size()) fail("unexpected end of file, expected a number");
-  // Python's json.load extensions.
-  const std::string_view rest = s_.substr(p_);
-  if (rest.starts_with("NaN")) {
-    p_ += 3;
-    return std::numeric_limits<double>::quiet_NaN();
+  const char* const begin = s_.data() + p_;
+  const char* const end = s_.data() + s_.size();
+  const char* q = begin;
+  bool neg = false;
+  if (q < end && *q == '-') neg = true, ++q;
+  if (q >= end || !is_digit(*q)) {
+    // Python's json.load extensions.
+    const std::string_view rest = s_.substr(p_);
+    if (rest.starts_with("NaN")) return p_ += 3, std::numeric_limits<double>::quiet_NaN();
+    if (rest.starts_with("Infinity")) return p_ += 8, std::numeric_limits<double>::infinity();
+    if (rest.starts_with("-Infinity")) return p_ += 9, -std::numeric_limits<double>::infinity();
+    fail(q >= end ? "unexpected end of file, expected a number" : "expected a number");
   }
-  if (rest.starts_with("Infinity")) {
-    p_ += 8;
-    return std::numeric_limits<double>::infinity();
-  }
-  if (rest.starts_with("-Infinity")) {
-    p_ += 9;
-    return -std::numeric_limits<double>::infinity();
-  }
-  const char c = s_[p_];
-  if (c != '-' && (c < '0' || c > '9')) fail("expected a number");
-  const size_t end = scan_number();
-  const char* b = s_.data() + p_;
-  const char* e = s_.data() + end;
+  // One pass over the token: up to 19 significant digits into `mant`, the decimal exponent
+  // into `exp10`; the token's grammar is checked on the way.
+  uint64_t mant = 0;
+  int nd = 0;            // significant digits in mant
+  bool dropped = false;  // digits beyond 19 were not kept
+  long exp10 = 0;
   bool integral = true;
-  for (const char* t = b; t < e; ++t)
-    if (*t == '.' || *t == 'e' || *t == 'E') integral = false;
-  if (integral) {
-    int64_t v = 0;
-    const auto r = std::from_chars(b, e, v);
-    if (r.ec == std::errc() && r.ptr == e) {
-      p_ = end;
-      if (is_int) *is_int = true;
-      if (as_int) *as_int = v;
-      return static_cast<double>(v);
+  auto take = [&](int d, bool fraction) {
+    if (nd < 19) {
+      mant = mant * 10 + static_cast<uint64_t>(d);
+      if (mant) ++nd;
+      if (fraction) --exp10;
+    } else {
+      dropped = true;
+      if (!fraction) ++exp10;
     }
+  };
+  if (*q == '0') {
+    ++q;
+  } else {
+    while (q < end && is_digit(*q)) take(*q++ - '0', false);
+  }
+  if (q < end && *q == '.') {
+    integral = false;
+    ++q;
+    if (q >= end || !is_digit(*q)) fail_at(size_t(q - s_.data()), "expected a digit after '.'");
+    while (q < end && is_digit(*q)) take(*q++ - '0', true);
+  }
+  if (q < end && (*q == 'e' || *q == 'E')) {
+    integral = false;
+    ++q;
+    bool eneg = false;
+    if (q < end && (*q == '+' || *q == '-')) eneg = *q == '-', ++q;
+    if (q >= end || !is_digit(*q)) fail_at(size_t(q - s_.data()), "expected a digit in the exponent");
+    long e = 0;
+    while (q < end && is_digit(*q)) {
+      if (e < 100000) e = e * 10 + (*q - '0');
+      ++q;
+    }
+    exp10 += eneg ? -e : e;
+  }
+  p_ = static_cast<size_t>(q - s_.data());
+  if (integral && !dropped && nd <= 18) {
+    const int64_t v = neg ? -static_cast<int64_t>(mant) : static_cast<int64_t>(mant);
+    if (is_int) *is_int = true;
+    if (as_int) *as_int = v;
+    return static_cast<double>(v);
+  }
+  if (!dropped && mant <= (uint64_t(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+    // Both operands exact, so one IEEE operation rounds correctly, as Python's float() does.
+    double d = static_cast<double>(mant);
+    d = exp10 < 0 ? d / kPow10[-exp10] : d * kPow10[exp10];
+    return neg ? -d : d;
   }
   double d = 0;
-  const auto r = std::from_chars(b, e, d);
-  // Out of range: Python gives inf for huge literals; from_chars reports it, so map it.
+  const auto r = std::from_chars(begin, q, d);
   if (r.ec == std::errc::result_out_of_range) {
-    bool exp_neg = false;
-    for (const char* t = b; t < e; ++t)
-      if ((*t == 'e' || *t == 'E') && t + 1 < e && t[1] == '-') exp_neg = true;
-    d = exp_neg ? 0.0 : std::numeric_limits<double>::infinity();
-    if (*b == '-') d = -d;
-  } else if (r.ec != std::errc() || r.ptr != e) {
-    fail("bad number");
+    // Python gives inf for huge literals and 0 for tiny ones.
+    d = exp10 < 0 ? 0.0 : std::numeric_limits<double>::infinity();
+    if (neg) d = -d;
+  } else if (r.ec != std::errc() || r.ptr != q) {
+    fail_at(size_t(begin - s_.data()), "bad number");
   }
-  p_ = end;
+  if (integral && is_int) {
+    // A 19-digit integer: exact when it fits int64.
+    int64_t v = 0;
+    const auto ri = std::from_chars(begin, q, v);
+    if (ri.ec == std::errc() && ri.ptr == q) {
+      *is_int = true;
+      if (as_int) *as_int = v;
+    }
+  }
   return d;
 }
 

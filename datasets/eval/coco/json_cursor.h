@@ -47,7 +47,6 @@ class JsonCursor {
   void skip_ws();
   void expect(char c, const char* what);
   void skip_string();
-  size_t scan_number();  // returns the token end, checks JSON number syntax
 
   std::string_view s_;
   std::string file_;
