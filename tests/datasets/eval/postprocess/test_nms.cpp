@@ -135,6 +135,10 @@ TEST_CASE("oks_iou by hand", "[postprocess][nms]") {
   // Symmetric, and the sigma list must match the joint count.
   CHECK(oks_iou(b.keypoints, a.keypoints, 20000, 10000) ==
         oks_iou(a.keypoints, b.keypoints, 10000, 20000));
+  // Zero areas (a zero scale): the official eps, np.spacing(1), keeps identical poses at 1
+  // instead of 0/0.
+  CHECK(oks_iou(a.keypoints, a.keypoints, 0, 0) == 1.0);
+  CHECK(oks_iou(a.keypoints, b.keypoints, 0, 0) == Approx(16.0 / 17));
   const std::vector<double> three = {0.1, 0.1, 0.1};
   CHECK_THROWS_AS(oks_iou(a.keypoints, b.keypoints, 1, 1, three), hr::Error);
 }
