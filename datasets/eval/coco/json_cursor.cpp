@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -198,34 +199,26 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
     if (rest.starts_with("-Infinity")) return p_ += 9, -std::numeric_limits<double>::infinity();
     fail(q >= end ? "unexpected end of file, expected a number" : "expected a number");
   }
-  // One pass over the token: up to 19 significant digits into `mant`, the decimal exponent
-  // into `exp10`; the token's grammar is checked on the way.
-  uint64_t mant = 0;
-  int nd = 0;            // significant digits in mant
-  bool dropped = false;  // digits beyond 19 were not kept
-  long exp10 = 0;
-  bool integral = true;
-  auto take = [&](int d, bool fraction) {
-    if (nd < 19) {
-      mant = mant * 10 + static_cast<uint64_t>(d);
-      if (mant) ++nd;
-      if (fraction) --exp10;
-    } else {
-      dropped = true;
-      if (!fraction) ++exp10;
-    }
-  };
+  // Find the digit runs first (tight loops), then, when at most 19 digits, gather them into
+  // an integer mantissa and a decimal exponent.
+  const char* const int_begin = q;
   if (*q == '0') {
     ++q;
   } else {
-    while (q < end && is_digit(*q)) take(*q++ - '0', false);
+    while (q < end && is_digit(*q)) ++q;
   }
+  const char* const int_end = q;
+  const char* frac_begin = q;
+  const char* frac_end = q;
+  bool integral = true;
   if (q < end && *q == '.') {
     integral = false;
-    ++q;
-    if (q >= end || !is_digit(*q)) fail_at(size_t(q - s_.data()), "expected a digit after '.'");
-    while (q < end && is_digit(*q)) take(*q++ - '0', true);
+    frac_begin = ++q;
+    while (q < end && is_digit(*q)) ++q;
+    frac_end = q;
+    if (frac_end == frac_begin) fail_at(size_t(q - s_.data()), "expected a digit after '.'");
   }
+  long exp10 = 0;
   if (q < end && (*q == 'e' || *q == 'E')) {
     integral = false;
     ++q;
@@ -237,27 +230,33 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
       if (e < 100000) e = e * 10 + (*q - '0');
       ++q;
     }
-    exp10 += eneg ? -e : e;
+    exp10 = eneg ? -e : e;
   }
   p_ = static_cast<size_t>(q - s_.data());
-  if (integral && !dropped && nd <= 18) {
-    const int64_t v = neg ? -static_cast<int64_t>(mant) : static_cast<int64_t>(mant);
-    if (is_int) *is_int = true;
-    if (as_int) *as_int = v;
-    return static_cast<double>(v);
-  }
-  if (!dropped && mant <= (uint64_t(1) << 53) && exp10 >= -22 && exp10 <= 22) {
-    // Both operands exact, so one IEEE operation rounds correctly, as Python's float() does.
-    double d = static_cast<double>(mant);
-    d = exp10 < 0 ? d / kPow10[-exp10] : d * kPow10[exp10];
-    return neg ? -d : d;
+  const long digits = (int_end - int_begin) + (frac_end - frac_begin);
+  if (digits <= 19) {
+    uint64_t mant = 0;
+    for (const char* t = int_begin; t < int_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
+    for (const char* t = frac_begin; t < frac_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
+    exp10 -= frac_end - frac_begin;
+    if (integral && digits <= 18) {
+      const int64_t v = neg ? -static_cast<int64_t>(mant) : static_cast<int64_t>(mant);
+      if (is_int) *is_int = true;
+      if (as_int) *as_int = v;
+      return static_cast<double>(v);
+    }
+    if (mant <= (uint64_t(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+      // Both operands exact, so one IEEE operation rounds correctly, as Python's float() does.
+      double d = static_cast<double>(mant);
+      d = exp10 < 0 ? d / kPow10[-exp10] : d * kPow10[exp10];
+      return neg ? -d : d;
+    }
   }
   double d = 0;
   const auto r = std::from_chars(begin, q, d);
   if (r.ec == std::errc::result_out_of_range) {
-    // Python gives inf for huge literals and 0 for tiny ones.
-    d = exp10 < 0 ? 0.0 : std::numeric_limits<double>::infinity();
-    if (neg) d = -d;
+    // Python gives inf for huge literals and 0 (or the subnormal) for tiny ones; strtod too.
+    d = std::strtod(std::string(begin, q).c_str(), nullptr);
   } else if (r.ec != std::errc() || r.ptr != q) {
     fail_at(size_t(begin - s_.data()), "bad number");
   }

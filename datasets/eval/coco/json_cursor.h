@@ -42,6 +42,7 @@ class JsonCursor {
   [[noreturn]] void fail(std::string_view what) const;  // "file: line L, column C (byte B): what"
   [[noreturn]] void fail_at(size_t pos, std::string_view what) const;
   size_t pos() const { return p_; }
+  void seek(size_t pos) { p_ = pos; }
 
  private:
   void skip_ws();

@@ -42,10 +42,14 @@ TEST_CASE("JSON numbers are correctly rounded doubles", "[coco_eval]") {
   // Edge cases: long mantissas, extremes, integers.
   for (const char* s : {"0", "-0.0", "123456789012345678901234567890", "0.1", "1e22", "1e23", "9007199254740993",
                         "1.7976931348623157e308", "5e-324", "2.2250738585072014e-308", "0.30000000000000004",
-                        "1234567890123456789", "-9223372036854775808", "0.000000000000000000000000001234"}) {
+                        "1234567890123456789", "-9223372036854775808", "0.000000000000000000000000001234", "1e400",
+                        "-1e-400", "1e-320"}) {
     INFO(s);
     CHECK(same_bits(parse_one(s), std::strtod(s, nullptr)));
   }
+  // 400 zeros after the point: underflows to 0 as in Python (digit runs past 19 take the slow path).
+  const std::string tiny = std::string("0.") + std::string(400, '0') + "1";
+  CHECK(same_bits(parse_one(tiny), 0.0));
   bool is_int = false;
   int64_t v = 0;
   JsonCursor c("9007199254740993", "t");
