@@ -57,6 +57,12 @@ PckhTable evaluate_pckh(const MpiiGroundTruth& gt,
   HR_CHECK(static_cast<int64_t>(preds_0based.size()) == n_img * kJ,
            "evaluate_pckh: {} predictions, the ground truth {} has {} images x {} joints",
            preds_0based.size(), gt.source, n_img, kJ);
+  // The arrays are public fields: check their sizes before indexing them.
+  HR_CHECK(gt.jnt_missing.size() == static_cast<size_t>(kJ * n_img) &&
+               gt.pos_gt_src.size() == static_cast<size_t>(2 * kJ * n_img) &&
+               gt.headboxes_src.size() == static_cast<size_t>(4 * n_img),
+           "evaluate_pckh: {}: array sizes {}, {}, {} do not match {} images", gt.source,
+           gt.jnt_missing.size(), gt.pos_gt_src.size(), gt.headboxes_src.size(), n_img);
   HR_CHECK(gt.joint_names.size() == kJ, "evaluate_pckh: {}: {} joint names, expected {}", gt.source,
            gt.joint_names.size(), kJ);
 

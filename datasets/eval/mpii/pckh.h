@@ -46,7 +46,8 @@ struct PckhTable {
 };
 
 // `preds_0based` holds N x 16 (x, y) in image order then joint order (the gt's joint order),
-// 0-based as our decoder gives them. N must equal the ground truth's image count.
+// 0-based as our decoder gives them; images in the order of annot/valid.json (load_mpii),
+// which is gt_valid.mat's order. N must equal the ground truth's image count.
 PckhTable evaluate_pckh(const MpiiGroundTruth& gt,
                         std::span<const std::array<float, 2>> preds_0based);
 

@@ -151,6 +151,9 @@ TEST_CASE("PCKh: the prediction count must match the ground truth", "[mpii_eval]
   h.preds.pop_back();
   require_error([&] { evaluate_pckh(h.gt, h.preds); }, {"31 predictions", "hand", "2 images x 16 joints"});
   h = hand_case();
+  h.gt.pos_gt_src.pop_back();
+  require_error([&] { evaluate_pckh(h.gt, h.preds); }, {"hand", "array sizes 32, 63, 8 do not match 2 images"});
+  h = hand_case();
   h.gt.joint_names[9] = "top";
   require_error([&] { evaluate_pckh(h.gt, h.preds); }, {"hand", "no joint named 'head'"});
 }
