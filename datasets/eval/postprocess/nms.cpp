@@ -63,6 +63,30 @@ std::vector<double> oks_row(std::span<const PoseInstance> inst, int i, std::span
 
 std::span<const double> coco_sigmas() { return kCocoSigmas; }
 
+std::vector<PoseInstance> make_instances(std::span<const KeypointPred> preds, int joints,
+                                         std::span<const std::array<double, 2>> centers,
+                                         std::span<const std::array<double, 2>> scales,
+                                         std::span<const double> box_scores,
+                                         std::span<const int64_t> image_ids) {
+  const size_t n = centers.size();
+  HR_CHECK(joints > 0 && preds.size() == n * joints && scales.size() == n &&
+               box_scores.size() == n && image_ids.size() == n,
+           "make_instances: {} predictions for {} joints, {} centers, {} scales, {} scores, {} "
+           "image ids",
+           preds.size(), joints, n, scales.size(), box_scores.size(), image_ids.size());
+  std::vector<PoseInstance> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    PoseInstance& p = out[i];
+    p.keypoints.assign(preds.begin() + i * joints, preds.begin() + (i + 1) * joints);
+    p.center = centers[i];
+    p.scale = scales[i];
+    p.area = instance_area(scales[i]);
+    p.score = box_scores[i];
+    p.image_id = image_ids[i];
+  }
+  return out;
+}
+
 double instance_area(const std::array<double, 2>& scale) {
   const float w = static_cast<float>(scale[0]) * 200.0f;
   const float h = static_cast<float>(scale[1]) * 200.0f;

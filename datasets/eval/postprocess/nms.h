@@ -21,6 +21,16 @@ struct PoseInstance {
   int64_t image_id = 0;
 };
 
+// One PoseInstance per instance of a batch, as validate() fills all_preds/all_boxes:
+// keypoints from get_final_preds (N*J entries), center, scale, area = instance_area(scale), the
+// box score (meta score: detector score, 1 for GT boxes) and the image id. Every span after
+// `preds` holds N entries.
+std::vector<PoseInstance> make_instances(std::span<const KeypointPred> preds, int joints,
+                                         std::span<const std::array<double, 2>> centers,
+                                         std::span<const std::array<double, 2>> scales,
+                                         std::span<const double> box_scores,
+                                         std::span<const int64_t> image_ids);
+
 // (200 s_w) * (200 s_h) in float arithmetic, as the official np.prod(s * 200, 1) on the
 // float32 scale array.
 double instance_area(const std::array<double, 2>& scale);

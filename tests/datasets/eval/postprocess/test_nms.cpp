@@ -212,3 +212,20 @@ TEST_CASE("instance_area is the official float32 np.prod(s * 200)", "[postproces
   CHECK(instance_area(s) == static_cast<double>(w * h));
   CHECK(instance_area(s) == Approx(220.0 * 293.3333333).epsilon(1e-6));
 }
+
+TEST_CASE("make_instances slices a batch into instances", "[postprocess][nms]") {
+  std::vector<KeypointPred> preds;
+  for (int i = 0; i < 2 * 17; ++i) preds.push_back({float(i), float(-i), 0.5f});
+  const std::vector<std::array<double, 2>> c = {{1, 2}, {3, 4}}, s = {{1.0, 1.25}, {0.5, 0.5}};
+  const std::vector<double> score = {0.9, 1.0};
+  const std::vector<int64_t> ids = {42, 7};
+  const auto v = make_instances(preds, 17, c, s, score, ids);
+  REQUIRE(v.size() == 2);
+  CHECK(v[1].keypoints.size() == 17);
+  CHECK(v[1].keypoints[0].x == 17.f);
+  CHECK(v[1].center == c[1]);
+  CHECK(v[1].area == instance_area(s[1]));
+  CHECK(v[0].area == 200.0 * 250.0);
+  CHECK((v[0].score == 0.9 && v[0].image_id == 42 && v[1].image_id == 7));
+  CHECK_THROWS_AS(make_instances(preds, 16, c, s, score, ids), hr::Error);
+}
