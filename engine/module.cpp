@@ -3,6 +3,9 @@
 #include "engine/ops.h"
 #include "kernels/common/conv_shape.h"
 
+#include <atomic>
+#include <cmath>
+
 namespace hr {
 
 void Module::train(bool on) {
@@ -149,6 +152,57 @@ Var BatchNorm2d::forward(const Var& x) {
     if (!n.shares_storage(host)) n.copy_from(host);
   }
   return ops::batch_norm(x, weight_, bias_, running_mean(), running_var(), is_training(), momentum, eps);
+}
+
+// ---- conv + batch norm ----------------------------------------------------------
+namespace {
+std::atomic<bool> g_bn_folding{true};
+std::atomic<int64_t> g_bn_folds{0};
+
+// The folded weight and bias of conv followed by eval-mode bn, in the conv's dtype.
+template <typename T>
+void fold_bn(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
+  const int64_t cout = conv.out_channels;
+  const int64_t per_out = conv.weight().value().numel() / cout;
+  const T* w0 = conv.weight().value().data<T>();
+  const T* b0 = conv.bias().defined() ? conv.bias().value().data<T>() : nullptr;
+  const T* gamma = bn.weight().value().data<T>();
+  const T* beta = bn.bias().value().data<T>();
+  const T* mean = bn.running_mean().data<T>();
+  const T* var = bn.running_var().data<T>();
+  T* wf = w.data<T>();
+  T* bf = b.data<T>();
+  for (int64_t co = 0; co < cout; ++co) {
+    const double s = double(gamma[co]) / std::sqrt(double(var[co]) + bn.eps);
+    for (int64_t k = 0; k < per_out; ++k) wf[co * per_out + k] = T(double(w0[co * per_out + k]) * s);
+    bf[co] = T(((b0 ? double(b0[co]) : 0.0) - double(mean[co])) * s + double(beta[co]));
+  }
+}
+}  // namespace
+
+bool set_bn_folding(bool on) { return g_bn_folding.exchange(on); }
+int64_t bn_fold_count() { return g_bn_folds.load(); }
+
+Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu) {
+  const Tensor& w = conv.weight().value();
+  const bool fold = g_bn_folding.load() && !bn.is_training() && !grad_enabled() &&
+                    g_conv_observer == nullptr && w.is_cpu() && x.value().is_cpu() &&
+                    bn.channels == conv.out_channels &&
+                    (w.dtype() == DType::f32 || w.dtype() == DType::f64);
+  Var y;
+  if (fold) {
+    Tensor wf = Tensor::empty(w.shape(), w.dtype());
+    Tensor bf = Tensor::empty(Shape{conv.out_channels}, w.dtype());
+    if (w.dtype() == DType::f32)
+      fold_bn<float>(conv, bn, wf, bf);
+    else
+      fold_bn<double>(conv, bn, wf, bf);
+    y = ops::conv2d(x, Var(wf), Var(bf), conv.stride);
+    g_bn_folds.fetch_add(1);
+  } else {
+    y = bn.forward(conv.forward(x));
+  }
+  return relu ? ops::relu(y) : y;
 }
 
 }  // namespace hr

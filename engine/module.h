@@ -115,6 +115,21 @@ class BatchNorm2d : public Module {
   Var weight_, bias_;
 };
 
+// conv, then bn, then (with `relu`) a ReLU: how HRNet's blocks call their layers.
+// In eval mode with autograd off (NoGradGuard) on the CPU, the batch norm is folded into the
+// convolution: w' = w * s, b' = (b - running_mean) * s + beta with s = gamma / sqrt(var + eps),
+// computed in double from the current parameters at every call (nothing is cached, so loading
+// new weights or running statistics is always seen). That saves the BN's pass over the
+// activations; outputs equal the unfolded path to float rounding. Training, eval with
+// gradients on, CUDA tensors, conv observers and set_bn_folding(false) run conv then bn.
+Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu = false);
+
+// Turns eval-mode BN folding on or off for the whole process (on by default); returns the
+// previous setting. For tests and side-by-side benchmarks.
+bool set_bn_folding(bool on);
+// How many conv_bn calls have run folded in this process (tests check that folding happens).
+int64_t bn_fold_count();
+
 // Sees every Conv2d forward on this thread while a ConvObserverScope is alive: how summaries
 // count multiply-adds per layer. With skip_compute the convolution's arithmetic is skipped and
 // a zero output of the right shape is returned, so counting a W48 network at 384x288 is instant.

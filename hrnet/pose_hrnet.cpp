@@ -31,8 +31,7 @@ ConvBn::ConvBn(int in, int out, int kernel, int stride, bool relu) : relu_(relu)
 }
 
 Var ConvBn::forward(const Var& x) {
-  Var y = bn_->forward(conv_->forward(x));
-  return relu_ ? ops::relu(y) : y;
+  return conv_bn(*conv_, *bn_, x, relu_);
 }
 
 // ---- blocks ---------------------------------------------------------------------------
@@ -45,8 +44,8 @@ BasicBlock::BasicBlock(int inplanes, int planes, int stride, bool downsample) {
 }
 
 Var BasicBlock::forward(const Var& x) {
-  Var out = ops::relu(bn1_->forward(conv1_->forward(x)));
-  out = bn2_->forward(conv2_->forward(out));
+  Var out = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
+  out = conv_bn(*conv2_, *bn2_, out);
   return ops::add_relu(out, downsample_ ? downsample_->forward(x) : x);
 }
 
@@ -62,9 +61,9 @@ Bottleneck::Bottleneck(int inplanes, int planes, int stride, bool downsample) {
 }
 
 Var Bottleneck::forward(const Var& x) {
-  Var out = ops::relu(bn1_->forward(conv1_->forward(x)));
-  out = ops::relu(bn2_->forward(conv2_->forward(out)));
-  out = bn3_->forward(conv3_->forward(out));
+  Var out = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
+  out = conv_bn(*conv2_, *bn2_, out, /*relu=*/true);
+  out = conv_bn(*conv3_, *bn3_, out);
   return ops::add_relu(out, downsample_ ? downsample_->forward(x) : x);
 }
 
@@ -259,8 +258,8 @@ Var PoseHighResolutionNet::forward(const Var& x) {
   HR_CHECK(s.ndim() == 4 && s[3] == 3, "HRNet input must be [N, H, W, 3] (NHWC RGB), got {}",
            x.value().desc());
   check_input_size(int(s[1]), int(s[2]));
-  Var y = ops::relu(bn1_->forward(conv1_->forward(x)));
-  y = ops::relu(bn2_->forward(conv2_->forward(y)));
+  Var y = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
+  y = conv_bn(*conv2_, *bn2_, y, /*relu=*/true);
   y = layer1_->forward(y);
   std::vector<Var> ys = run_transition(*transition1_, {y}, spec_.stage2.num_branches);
   ys = run_stage(*stage2_, ys);

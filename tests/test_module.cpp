@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "engine/engine.h"
+#include "hrnet/pose_hrnet.h"
+#include "support/tiny_hrnet.h"
 
 using namespace hr;
 
@@ -82,4 +86,116 @@ TEST_CASE("a module trains: loss falls under Adam", "[module][optim]") {
     adam.step();
   }
   CHECK(last < 0.5 * first);
+}
+
+// ---- eval-mode BN folding (engine/module.h conv_bn) ----------------------------------
+namespace {
+
+// Restores the process-wide folding switch however a test leaves.
+struct FoldingSwitch {
+  explicit FoldingSwitch(bool on) : prev(set_bn_folding(on)) {}
+  ~FoldingSwitch() { set_bn_folding(prev); }
+  bool prev;
+};
+
+// A BN whose running statistics and affine parameters are far from the identity.
+void randomise_bn(BatchNorm2d& bn, Rng& rng, DType dt) {
+  const Shape c{bn.channels};
+  Var gamma = bn.weight(), beta = bn.bias();  // Var copies share the parameter's storage
+  gamma.value().copy_from(randn(c, rng, 1.0, dt));
+  beta.value().copy_from(randn(c, rng, 1.0, dt));
+  bn.running_mean().copy_from(randn(c, rng, 2.0, dt));
+  Tensor var = randn(c, rng, 1.0, DType::f64);
+  for (int64_t i = 0; i < bn.channels; ++i) var.data<double>()[i] = 0.05 + std::abs(var.data<double>()[i]);
+  bn.running_var().copy_from(var.to(dt));
+}
+
+double max_rel_diff(const Tensor& a, const Tensor& b) {
+  const auto x = a.to(DType::f64).to_vector<double>(), y = b.to(DType::f64).to_vector<double>();
+  REQUIRE(x.size() == y.size());
+  double diff = 0, scale = 1e-300;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff = std::max(diff, std::abs(x[i] - y[i]));
+    scale = std::max(scale, std::abs(y[i]));
+  }
+  return diff / scale;
+}
+
+}  // namespace
+
+TEST_CASE("eval conv_bn folds BN into the conv and matches conv then bn", "[module][fold]") {
+  for (DType dt : {DType::f32, DType::f64})
+    for (int stride : {1, 2})
+      for (bool bias : {false, true})
+        for (bool relu : {false, true}) {
+          CAPTURE(int(dt), stride, bias, relu);
+          Rng rng(41 + stride);
+          Conv2d conv(6, 9, 3, stride, bias);
+          BatchNorm2d bn(9);
+          conv.to(dt);
+          bn.to(dt);
+          conv.init_normal(rng, 0.3);
+          if (bias) {
+            Var b = conv.bias();
+            b.value().copy_from(randn(Shape{9}, rng, 1.0, dt));
+          }
+          randomise_bn(bn, rng, dt);
+          bn.eval();
+          Var x(randn(Shape{2, 11, 7, 6}, rng, 1.0, dt));
+          NoGradGuard no_grad;
+          Tensor unfolded, folded;
+          {
+            FoldingSwitch off(false);
+            unfolded = conv_bn(conv, bn, x, relu).value();
+          }
+          const int64_t before = bn_fold_count();
+          folded = conv_bn(conv, bn, x, relu).value();
+          CHECK(bn_fold_count() == before + 1);
+          CHECK(max_rel_diff(folded, unfolded) < (dt == DType::f32 ? 1e-5 : 1e-12));
+        }
+}
+
+TEST_CASE("conv_bn never folds in training or with gradients on", "[module][fold]") {
+  Rng rng(5);
+  Conv2d conv(3, 4, 3, 1, false);
+  BatchNorm2d bn(4);
+  conv.init_normal(rng, 0.5);
+  randomise_bn(bn, rng, DType::f32);
+  Var x(randn(Shape{2, 5, 5, 3}, rng));
+  const int64_t before = bn_fold_count();
+
+  // Training: the same numbers as conv then bn, and the BN counts its batch.
+  const Tensor y = conv_bn(conv, bn, x).value();
+  CHECK(bn.num_batches_tracked().data<int64_t>()[0] == 1);
+  const Tensor y_plain = bn.forward(conv.forward(x)).value();
+  CHECK(max_rel_diff(y, y_plain) == 0);
+
+  // Eval with autograd on: gradients reach gamma and beta, so nothing may be folded.
+  bn.eval();
+  Var loss = ops::joints_mse_loss(conv_bn(conv, bn, x, true), Tensor::zeros(Shape{2, 5, 5, 4}),
+                                  Tensor::full(Shape{2, 4}, 1.0));
+  loss.backward();
+  CHECK(bn.weight().grad().defined());
+  CHECK(conv.weight().grad().defined());
+  CHECK(bn_fold_count() == before);
+}
+
+TEST_CASE("a narrow HRNet in eval gives the same heatmaps folded and unfolded", "[module][fold][hrnet]") {
+  net::PoseHighResolutionNet net(hr::test::tiny_hrnet_spec(5));
+  Rng rng(9);
+  net.init_weights(rng);
+  for (auto& [name, m] : net.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(m)) randomise_bn(*bn, rng, DType::f32);
+  net.eval();
+  Var x(randn(Shape{2, 64, 32, 3}, rng));
+  NoGradGuard no_grad;
+  Tensor unfolded;
+  {
+    FoldingSwitch off(false);
+    unfolded = net.forward(x).value();
+  }
+  const int64_t before = bn_fold_count();
+  const Tensor folded = net.forward(x).value();
+  CHECK(bn_fold_count() > before);
+  CHECK(max_rel_diff(folded, unfolded) < 1e-5);
 }

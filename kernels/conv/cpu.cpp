@@ -174,8 +174,14 @@ template <typename T>
 std::vector<T> transposed_weights(const ConvDesc& d, const T* w) {
   const int64_t kp = d.patch();
   std::vector<T> wt(size_t(kp * d.Cout));
-  for (int64_t co = 0; co < d.Cout; ++co)
-    for (int64_t k = 0; k < kp; ++k) wt[size_t(k * d.Cout + co)] = w[co * kp + k];
+  // In blocks of 16 k: the 16 destination rows stay in L1 while every co visits them (a
+  // plain loop wrote each element to a different line and cost ~3% of an eval forward).
+  constexpr int64_t kBlock = 16;
+  for (int64_t k0 = 0; k0 < kp; k0 += kBlock) {
+    const int64_t k1 = std::min(kp, k0 + kBlock);
+    for (int64_t co = 0; co < d.Cout; ++co)
+      for (int64_t k = k0; k < k1; ++k) wt[size_t(k * d.Cout + co)] = w[co * kp + k];
+  }
   return wt;
 }
 
