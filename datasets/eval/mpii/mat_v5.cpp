@@ -440,9 +440,9 @@ bool MatArray::is_numeric() const {
 std::string MatArray::describe() const {
   std::string shape;
   for (size_t i = 0; i < dims.size(); ++i) shape += fmt::format("{}{}", i ? "x" : "", dims[i]);
-  if (dims.empty()) shape = "?";
   const std::string kind = logical ? "logical" : class_name(cls);
-  return fmt::format("{} {}{}", shape, complex ? "complex " : "", kind);
+  return fmt::format("{} {}{}", dims.empty() ? std::string_view("?") : std::string_view(shape),
+                     complex ? "complex " : "", kind);
 }
 
 const MatArray* MatFile::find(std::string_view name) const {
