@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <exception>
 #include <numeric>
+#include <thread>
 
 #include "datasets/eval/coco/numpy_sum.h"
 #include "engine/error.h"
@@ -110,42 +112,17 @@ struct Accum {
   std::vector<uint32_t> tp, fp;  // bit t: a true / false positive at threshold t
 };
 
-}  // namespace
-
-EvalResult evaluate(const GroundTruth& gt, const std::vector<Detection>& dts, const Params& p) {
-  EvalResult res;
-  res.params = p;
-  res.category_ids = gt.category_ids;
-  const size_t I = gt.image_ids.size(), K = gt.category_ids.size();
-  const size_t T = p.iou_thresholds.size(), R = p.recall_thresholds.size(), A = p.area_ranges.size();
-  HR_CHECK(T >= 1 && T <= 32, "COCO eval: {} OKS thresholds, at most 32 are supported", T);
-  HR_CHECK(p.max_dets >= 0, "COCO eval: max_dets {} is negative", p.max_dets);
-  res.T = T, res.R = R, res.K = K, res.A = A;
-  res.precision.assign(T * R * K * A, -1.0);
-  res.recall.assign(T * K * A, -1.0);
-
-  // Only annotations and detections of GT images and GT categories take part.
-  const size_t cells = I * K;
-  std::vector<long> gt_cell(gt.annotations.size(), -1), dt_cell(dts.size(), -1);
-  for (size_t j = 0; j < gt.annotations.size(); ++j) {
-    const long i = find_index(gt.image_ids, gt.annotations[j].image_id);
-    const long k = find_index(gt.category_ids, gt.annotations[j].category_id);
-    if (i >= 0 && k >= 0) gt_cell[j] = i * static_cast<long>(K) + k;
-  }
-  for (size_t j = 0; j < dts.size(); ++j) {
-    const long i = find_index(gt.image_ids, dts[j].image_id);
-    const long k = find_index(gt.category_ids, dts[j].category_id);
-    if (i >= 0 && k >= 0) dt_cell[j] = i * static_cast<long>(K) + k;
-  }
-  const Buckets gts_in = bucket(gt_cell, cells), dts_in = bucket(dt_cell, cells);
-
-  std::vector<Accum> acc(K * A);
+// evaluateImg for images [i_begin, i_end) and every category / area range, appended to
+// acc[k * A + a] in image order.
+void evaluate_images(const GroundTruth& gt, const std::vector<Detection>& dts, const Params& p, const Buckets& gts_in,
+                     const Buckets& dts_in, size_t i_begin, size_t i_end, std::vector<Accum>& acc) {
+  const size_t K = gt.category_ids.size(), T = p.iou_thresholds.size(), A = p.area_ranges.size();
   std::vector<uint32_t> dorder, gorder;
   std::vector<double> oks;
   std::vector<char> ignored, crowd;
   std::vector<int64_t> gt_match;  // per threshold and sorted GT: the matched detection id
   std::vector<uint32_t> dt_matched_nonzero, dt_ignored;
-  for (size_t i = 0; i < I; ++i) {
+  for (size_t i = i_begin; i < i_end; ++i) {
     for (size_t k = 0; k < K; ++k) {
       const size_t c = i * K + k;
       const uint32_t* g0 = gts_in.items.data() + gts_in.start[c];
@@ -220,6 +197,62 @@ EvalResult evaluate(const GroundTruth& gt, const std::vector<Detection>& dts, co
         }
       }
     }
+  }
+
+}
+
+}  // namespace
+
+EvalResult evaluate(const GroundTruth& gt, const std::vector<Detection>& dts, const Params& p) {
+  EvalResult res;
+  res.params = p;
+  res.category_ids = gt.category_ids;
+  const size_t I = gt.image_ids.size(), K = gt.category_ids.size();
+  const size_t T = p.iou_thresholds.size(), R = p.recall_thresholds.size(), A = p.area_ranges.size();
+  HR_CHECK(T >= 1 && T <= 32, "COCO eval: {} OKS thresholds, at most 32 are supported", T);
+  HR_CHECK(p.max_dets >= 0, "COCO eval: max_dets {} is negative", p.max_dets);
+  res.T = T, res.R = R, res.K = K, res.A = A;
+  res.precision.assign(T * R * K * A, -1.0);
+  res.recall.assign(T * K * A, -1.0);
+
+  // Only annotations and detections of GT images and GT categories take part.
+  const size_t cells = I * K;
+  std::vector<long> gt_cell(gt.annotations.size(), -1), dt_cell(dts.size(), -1);
+  for (size_t j = 0; j < gt.annotations.size(); ++j) {
+    const long i = find_index(gt.image_ids, gt.annotations[j].image_id);
+    const long k = find_index(gt.category_ids, gt.annotations[j].category_id);
+    if (i >= 0 && k >= 0) gt_cell[j] = i * static_cast<long>(K) + k;
+  }
+  for (size_t j = 0; j < dts.size(); ++j) {
+    const long i = find_index(gt.image_ids, dts[j].image_id);
+    const long k = find_index(gt.category_ids, dts[j].category_id);
+    if (i >= 0 && k >= 0) dt_cell[j] = i * static_cast<long>(K) + k;
+  }
+  const Buckets gts_in = bucket(gt_cell, cells), dts_in = bucket(dt_cell, cells);
+
+  // Two halves of the images at once; each half's lists are in image order, so the first
+  // half's followed by the second's are pycocotools' concatenation.
+  std::vector<Accum> acc(K * A), acc2(K * A);
+  const size_t mid = I >= 64 ? I / 2 : I;
+  {
+    std::exception_ptr error;
+    std::thread second([&] {
+      try {
+        evaluate_images(gt, dts, p, gts_in, dts_in, mid, I, acc2);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    evaluate_images(gt, dts, p, gts_in, dts_in, 0, mid, acc);
+    second.join();
+    if (error) std::rethrow_exception(error);
+  }
+  for (size_t j = 0; j < K * A; ++j) {
+    acc[j].any = acc[j].any || acc2[j].any;
+    acc[j].npig += acc2[j].npig;
+    acc[j].scores.insert(acc[j].scores.end(), acc2[j].scores.begin(), acc2[j].scores.end());
+    acc[j].tp.insert(acc[j].tp.end(), acc2[j].tp.begin(), acc2[j].tp.end());
+    acc[j].fp.insert(acc[j].fp.end(), acc2[j].fp.begin(), acc2[j].fp.end());
   }
 
   // accumulate()
