@@ -3,7 +3,7 @@
 // Every pass is written as "gather a tile of patch rows, then one single-threaded GEMM":
 //   forward        y[M x Cout]      = patches(x)[M x KKCin] * W^T
 //   backward data  dx[pixels x Cin] += patches(dy)[pixels x taps*Cout] * W'   (per stride phase)
-//   backward wt    dW[Cout x KKCin] += dy^T * patches(x)                       (per-chunk partials)
+//   backward wt    dW^T[KKCin x Cout] = patches(x)^T * dy, per-chunk partials, summed, transposed
 // Rows are split over the thread pool with parallel_for; each chunk walks its rows in tiles
 // so the patch buffer stays in cache, and each thread keeps its own scratch.
 //
@@ -48,12 +48,14 @@ int64_t chunk_grain(int64_t macs_per_row) {
 // Eigen re-packs W for every GEMM call, a cost of one tile row per weight element; with
 // fewer than 64 rows that packing shows (the 8x6 256->256 branch conv, 9*256 patch columns,
 // measured ~7% slower with 24-row tiles than with 64).
-constexpr int64_t kMinTileRows = 64;
+constexpr int64_t kMinTileRows = 72;
 
+// Multiples of 24: whole 6-row strips of the AVX2 GEMM's micro-kernel (a 4-row remainder
+// strip per tile ran at about 2/3 of its rate) that also keep rows 32-byte aligned.
 template <typename T>
 int64_t tile_rows(int64_t cols) {
   const int64_t rows = kTileBytes / (cols * int64_t(sizeof(T)));
-  return std::clamp<int64_t>(rows / 8 * 8, kMinTileRows, 2048);
+  return std::clamp<int64_t>(rows / 24 * 24, kMinTileRows, 2040);
 }
 
 // Per-thread scratch that survives across calls, so steady-state training does not allocate.
@@ -302,22 +304,25 @@ void column_sums(const T* dy, int64_t b, int64_t e, int cols, T* acc) {
   }
 }
 
-// dW_chunk = dy[b:e]^T * patches(x)[b:e], the chunk's share of the weight gradient.
+// The chunk's share of the weight gradient, transposed: partT[KKCin x Cout] =
+// patches(x)[b:e]^T * dy[b:e]. Transposed because KKCin (9*Cin) splits into whole 6-row strips
+// of the GEMM's micro-kernel and Cout into 16-column panels, where dW itself would leave a
+// 2- or 4-row strip at Cout = 32 or 64 (~10% slower for the 32-channel branch).
 template <typename T>
 void weight_grad_chunk(const ConvDesc& d, const Gather& g, const T* x, const T* dy, int64_t b,
-                       int64_t e, T* part) {
+                       int64_t e, T* part_t) {
   const int64_t kp = g.cols();
   if (d.K == 1 && d.stride == 1) {
-    gemm<T>(true, false, d.Cout, d.Cin, e - b, dy + b * d.Cout, d.Cout, x + b * d.Cin, d.Cin, T(0), part, kp);
+    gemm<T>(true, false, kp, d.Cout, e - b, x + b * d.Cin, d.Cin, dy + b * d.Cout, d.Cout, T(0), part_t, d.Cout);
     return;
   }
   const int64_t tile = tile_rows<T>(kp);
   T* patches = scratch<T>(0, tile * kp);
-  std::fill_n(part, d.Cout * kp, T(0));
+  std::fill_n(part_t, d.Cout * kp, T(0));
   for (int64_t m0 = b; m0 < e; m0 += tile) {
     const int64_t rows = std::min(tile, e - m0);
     gather_rows(g, x, m0, m0 + rows, patches);
-    gemm<T>(true, false, d.Cout, kp, rows, dy + m0 * d.Cout, d.Cout, patches, kp, T(1), part, kp);
+    gemm<T>(true, false, kp, d.Cout, rows, patches, kp, dy + m0 * d.Cout, d.Cout, T(1), part_t, d.Cout);
   }
 }
 
@@ -356,13 +361,18 @@ void conv2d_backward_weight_cpu(const ConvDesc& d, const T* x, const T* dy, T* d
     weight_grad_chunk(d, g, x, dy, b, e, dw_part.data() + chunk * wsize);
     if (dbias) column_sums(dy, b, e, d.Cout, db_part.data() + int64_t(chunk) * d.Cout);
   });
-  RowVecMap<T> DW(dw, wsize);
-  for (int c = 0; c < chunks; ++c) {
-    DW += ConstRowVecMap<T>(dw_part.data() + c * wsize, wsize);
-    if (dbias)
+  // Chunk partials summed in chunk order into the first, then transposed into dw.
+  T* sum_t = dw_part.data();
+  for (int c = 1; c < chunks; ++c) {
+    const T* p = dw_part.data() + c * wsize;
+    for (int64_t i = 0; i < wsize; ++i) sum_t[i] += p[i];
+  }
+  for (int64_t k = 0; k < kp; ++k)
+    for (int64_t co = 0; co < d.Cout; ++co) dw[co * kp + k] += sum_t[k * d.Cout + co];
+  if (dbias)
+    for (int c = 0; c < chunks; ++c)
       RowVecMap<T>(dbias, d.Cout) +=
           ConstRowVecMap<T>(db_part.data() + int64_t(c) * d.Cout, d.Cout);
-  }
 }
 
 #define HR_INSTANTIATE_CONV_CPU(T)                                                        \
