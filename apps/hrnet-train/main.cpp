@@ -60,7 +60,12 @@ int main(int argc, char** argv) {
   app.add_option("--progress", o.progress, "auto (a bar on a terminal), tty or lines")
       ->check(CLI::IsMember({"auto", "tty", "lines"}))
       ->capture_default_str();
-  app.add_option("overrides", o.overrides, "official KEY VALUE config overrides, e.g. TRAIN.END_EPOCH 10");
+  // The trailing KEY VALUE overrides are taken as CLI11's unparsed extras, verbatim: a
+  // positional vector option would expand a bracketed value such as `TRAIN.LR_STEP [170,200]`
+  // into two items and the pairs would fall apart. Unknown keys are refused by the config.
+  app.allow_extras();
+  app.footer("Trailing arguments: official KEY VALUE config overrides, e.g. TRAIN.END_EPOCH 10");
   CLI11_PARSE(app, argc, argv);
+  o.overrides = app.remaining();
   return hr::app::guarded_main("hrnet-train", [&] { return run(o); });
 }
