@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Time HRNet in PyTorch on the CPU beside our engine, same machine, threads, batch and size.
 
-Runs `hrnet-bench model --json` for our numbers, then the same network in PyTorch
-(tests/reference/hrnet_torch.py: the official structure), and prints both with the ratio.
+Runs `hrnet-bench model --json` for our numbers and the same network in PyTorch
+(tests/reference/hrnet_torch.py: the official structure), alternating the two for --rounds
+rounds, and prints each side's best round with the ratio.
 Optional tooling: PyTorch is never needed to build or test the engine.
 
   python3 benchmarks/pytorch_cpu_model.py --cfg experiments/coco/hrnet/w32_256x192_adam_lr1e-3.yaml \
@@ -46,35 +47,46 @@ def median_ms(fn, warmup, repeat):
     return sorted(t)[len(t) // 2]
 
 
-def torch_times(c, eval_batch, train_batch, warmup, repeat, channels_last):
-    net = HRNet(c["width"], c["joints"])
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    net = net.to(memory_format=fmt)
-    x = torch.randn(eval_batch, 3, c["H"], c["W"]).to(memory_format=fmt)
-    net.eval()
-    with torch.no_grad():
-        eval_ms = median_ms(lambda: net(x), warmup, repeat) / eval_batch
-    net.train()
-    xt = torch.randn(train_batch, 3, c["H"], c["W"]).to(memory_format=fmt)
-    target = torch.rand(train_batch, c["joints"], c["H"] // 4, c["W"] // 4) * 0.1
-    weight = torch.ones(train_batch, c["joints"])
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+class TorchModel:
+    """The PyTorch side, built once and timed in every round."""
 
-    def step():
-        opt.zero_grad()
-        joints_mse(net(xt), target, weight).backward()
-        opt.step()
-    train_ms = median_ms(step, warmup, repeat) / train_batch
-    return eval_ms, train_ms
+    def __init__(self, c, eval_batch, train_batch, channels_last):
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        self.net = HRNet(c["width"], c["joints"]).to(memory_format=fmt)
+        self.x = torch.randn(eval_batch, 3, c["H"], c["W"]).to(memory_format=fmt)
+        self.xt = torch.randn(train_batch, 3, c["H"], c["W"]).to(memory_format=fmt)
+        self.target = torch.rand(train_batch, c["joints"], c["H"] // 4, c["W"] // 4) * 0.1
+        self.weight = torch.ones(train_batch, c["joints"])
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+
+    def times(self, warmup, repeat):
+        net = self.net
+        net.eval()
+        with torch.no_grad():
+            eval_ms = median_ms(lambda: net(self.x), warmup, repeat) / len(self.x)
+        net.train()
+
+        def step():
+            self.opt.zero_grad()
+            joints_mse(net(self.xt), self.target, self.weight).backward()
+            self.opt.step()
+        train_ms = median_ms(step, warmup, repeat) / len(self.xt)
+        return eval_ms, train_ms
 
 
-def ours(bench, cfg, threads, batches, warmup, repeat):
+def ours_run(bench, cfg, threads, batch, mode, warmup, repeat):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "r.json")
         subprocess.run([bench, "model", "--cfg", cfg, "--device", "cpu", "--threads", str(threads),
-                        "--batch", ",".join(str(b) for b in batches), "--warmup", str(warmup),
-                        "--repeat", str(repeat), "--json", out], check=True, stdout=subprocess.DEVNULL)
-        return {r["batch"]: r for r in json.load(open(out))["results"]}
+                        "--batch", str(batch), "--warmup", str(warmup), "--repeat", str(repeat),
+                        mode, "--json", out], check=True, stdout=subprocess.DEVNULL)
+        return json.load(open(out))["results"][0]
+
+
+def ours_times(bench, cfg, threads, eval_batch, train_batch, warmup, repeat):
+    e = ours_run(bench, cfg, threads, eval_batch, "--no-train", warmup, repeat)["eval_ms_per_image"]
+    t = ours_run(bench, cfg, threads, train_batch, "--no-eval", warmup, repeat)["train_ms_per_image"]
+    return e, t
 
 
 def main():
@@ -86,15 +98,28 @@ def main():
     ap.add_argument("--train-batch", type=int, default=4)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="alternate ours and PyTorch this many times; each side's best round is "
+                         "reported (on a shared machine the best round is the least disturbed)")
     ap.add_argument("--channels-last", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     c = read_cfg(a.cfg)
-    r = ours(a.bench, a.cfg, a.threads, sorted({a.eval_batch, a.train_batch}), a.warmup, a.repeat)
-    t_eval, t_train = torch_times(c, a.eval_batch, a.train_batch, a.warmup, a.repeat, a.channels_last)
-    o_eval, o_train = r[a.eval_batch]["eval_ms_per_image"], r[a.train_batch]["train_ms_per_image"]
+    tm = TorchModel(c, a.eval_batch, a.train_batch, a.channels_last)
+    rounds = []
+    for r in range(a.rounds):
+        o = ours_times(a.bench, a.cfg, a.threads, a.eval_batch, a.train_batch, a.warmup, a.repeat)
+        t = tm.times(a.warmup, a.repeat)
+        rounds.append((o, t))
+        print(f"round {r + 1}: ours eval {o[0]:.1f} train {o[1]:.1f}, "
+              f"PyTorch eval {t[0]:.1f} train {t[1]:.1f} ms/img", flush=True)
+    o_eval = min(x[0][0] for x in rounds)
+    o_train = min(x[0][1] for x in rounds)
+    t_eval = min(x[1][0] for x in rounds)
+    t_train = min(x[1][1] for x in rounds)
     layout = "channels_last" if a.channels_last else "NCHW"
-    print(f"{a.cfg}: {a.threads} threads, PyTorch {torch.__version__} ({layout}, fp32)")
+    print(f"{a.cfg}: {a.threads} threads, PyTorch {torch.__version__} ({layout}, fp32), "
+          f"best of {a.rounds} alternating rounds")
     print(f"{'':28} {'ours ms/img':>12} {'PyTorch ms/img':>15} {'speed-up':>9}")
     print(f"{'eval forward, batch %d' % a.eval_batch:28} {o_eval:12.1f} {t_eval:15.1f} {t_eval / o_eval:9.2f}")
     print(f"{'train step, batch %d' % a.train_batch:28} {o_train:12.1f} {t_train:15.1f} {t_train / o_train:9.2f}")

@@ -80,6 +80,8 @@ void register_model(CLI::App& app, int& exit_code) {
   cmd->add_option("--warmup", o.warmup, "untimed runs")->capture_default_str();
   cmd->add_option("--repeat", o.repeat, "timed runs (median reported)")->capture_default_str();
   cmd->add_flag("--no-train", o.no_train, "time only the eval forward");
+  cmd->add_flag("--no-eval", o.no_eval, "time only the training step");
+  cmd->add_flag("--no-bn-fold", o.no_bn_fold, "eval without folding BN into the convs (for comparison)");
   cmd->add_option("--json", o.json, "also write the results as JSON");
   cmd->add_option("overrides", o.overrides, "official KEY VALUE config overrides");
   cmd->callback([&exit_code] {

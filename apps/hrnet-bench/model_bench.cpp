@@ -41,6 +41,7 @@ int run_model_bench(const ModelOptions& o) {
   HR_CHECK(o.device == "cpu" || cuda_available(), "--device {}: no CUDA device present", o.device);
   const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
   if (o.threads > 0) set_num_threads(o.threads);
+  if (o.no_bn_fold) set_bn_folding(false);
   auto net = net::build_network(cfg);
   Rng rng(0);
   net->init_weights(rng);
@@ -49,8 +50,9 @@ int run_model_bench(const ModelOptions& o) {
   const auto summary = net::summarize(*net, H, W);
 
   fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {} threads, "
-             "CPU GEMM {}\n",
-             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, num_threads(), kern::gemm_backend());
+             "CPU GEMM {}, eval BN folding {}\n",
+             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, num_threads(), kern::gemm_backend(),
+             o.no_bn_fold ? "off" : "on");
   fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", "batch", "eval ms/img", "eval img/s", "train ms/img",
              "train img/s");
   nlohmann::json results = nlohmann::json::array();
@@ -59,11 +61,14 @@ int run_model_bench(const ModelOptions& o) {
     const Tensor target = rand_uniform(Shape{B, H / 4, W / 4, J}, rng, 0.0, 0.1).to(device);
     const Tensor weight = Tensor::full(Shape{B, J}, 1.0).to(device);
 
-    net->eval();
-    const double eval_ms = time_ms(o.warmup, o.repeat, [&] {
-      NoGradGuard no_grad;
-      net->forward(Var(x));
-    });
+    double eval_ms = 0;
+    if (!o.no_eval) {
+      net->eval();
+      eval_ms = time_ms(o.warmup, o.repeat, [&] {
+        NoGradGuard no_grad;
+        net->forward(Var(x));
+      });
+    }
     double train_ms = 0;
     if (!o.no_train && B > 1) {  // BN training needs more than one value per channel
       net->train();
@@ -76,11 +81,13 @@ int run_model_bench(const ModelOptions& o) {
       });
     }
     const auto per_img = [B](double ms) { return ms / B; };
-    fmt::print("{:>6} {:>14.1f} {:>10.1f} {:>16} {:>10}\n", B, per_img(eval_ms), 1000.0 * B / eval_ms,
+    fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", B,
+               eval_ms > 0 ? fmt::format("{:.1f}", per_img(eval_ms)) : "-",
+               eval_ms > 0 ? fmt::format("{:.1f}", 1000.0 * B / eval_ms) : "-",
                train_ms > 0 ? fmt::format("{:.1f}", per_img(train_ms)) : "-",
                train_ms > 0 ? fmt::format("{:.1f}", 1000.0 * B / train_ms) : "-");
     results.push_back({{"batch", B},
-                       {"eval_ms_per_image", per_img(eval_ms)},
+                       {"eval_ms_per_image", eval_ms > 0 ? per_img(eval_ms) : 0.0},
                        {"train_ms_per_image", train_ms > 0 ? per_img(train_ms) : 0.0}});
   }
   if (!o.json.empty()) {

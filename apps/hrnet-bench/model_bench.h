@@ -15,6 +15,8 @@ struct ModelOptions {
   int warmup = 1;
   int repeat = 3;
   bool no_train = false;  // time only the eval forward
+  bool no_eval = false;   // time only the training step
+  bool no_bn_fold = false;  // eval with BN as its own pass (hr::set_bn_folding(false))
   std::string json;       // also write the results here (for benchmarks/ scripts)
 };
 
