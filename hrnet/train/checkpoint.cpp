@@ -94,8 +94,9 @@ void save_checkpoint(const std::string& path, Module& net, Optimizer& opt, const
   tensors.push_back({"rng.spare", Tensor::from_vector<double>(Shape{1}, {st.rng.spare})});
 
   io::SafetensorsMetadata m;
-  m["format"] = kFormat;
-  m["optimizer"] = optimizer_kind(opt);
+  // emplace rather than m[key] = "literal": GCC 12 warns falsely (-Wrestrict) on the latter.
+  m.emplace("format", kFormat);
+  m.emplace("optimizer", optimizer_kind(opt));
   m["epoch"] = std::to_string(st.epoch);
   m["batch"] = std::to_string(st.batch);
   m["global_step"] = std::to_string(st.global_step);

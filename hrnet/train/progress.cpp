@@ -24,7 +24,7 @@ std::string Progress::render(const ProgressStats& s, bool with_bar) const {
   if (with_bar) {
     constexpr int kWidth = 24;
     const int filled = s.batches > 0 ? int(kWidth * s.batch / s.batches) : 0;
-    bar = "[" + std::string(size_t(filled), '#') + std::string(size_t(kWidth - filled), '.') + "] ";
+    bar = fmt::format("[{}{}] ", std::string(size_t(filled), '#'), std::string(size_t(kWidth - filled), '.'));
   }
   return fmt::format("epoch {} {}{}/{} eta {} loss {:.6f} acc {:.3f} lr {:.3g} {:.1f} img/s", s.epoch, bar,
                      s.batch, s.batches, format_duration(s.eta_s), s.loss, s.acc, s.lr, s.images_per_s);
