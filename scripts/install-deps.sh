@@ -13,6 +13,7 @@ PACKAGES=(
   libfmt-dev         # formatting
   libstb-dev         # image decode / encode
   libturbojpeg0-dev  # fast JPEG decode (the decoder OpenCV uses)
+  libjpeg-dev        # libjpeg-turbo's libjpeg API: decoding only the region a crop reads
   zlib1g-dev         # .pth zip storages, MAT v5
 )
 

@@ -62,13 +62,31 @@ constexpr double kClamp = 1 << 28;    // keeps the sum of two fixed-point terms 
 
 // Computes every output pixel's rounded channel values v[0..cn) and hands them to
 // sink(offset of the pixel in an HWC buffer, v, cn).
+// Where the warp reads: `pixels` hold the rectangle at (x0, y0) of a full_w x full_h image.
+struct Source {
+  const Image* pixels;
+  int x0, y0, full_w, full_h;
+};
+
 template <int C, typename Sink>
-void warp_rows(const Image& src, const Affine& M, int out_w, int out_h, Sink&& sink) {
+void warp_rows(const Source& src, const Affine& M, int out_w, int out_h, Sink&& sink) {
   const Affine inv = M.inverse();
-  const int sw = src.width, sh = src.height;
-  const int cn = C > 0 ? C : src.channels;
-  const size_t stride = static_cast<size_t>(sw) * cn;
-  const uint8_t* base = src.pixels.data();
+  const int sw = src.full_w, sh = src.full_h;
+  const int cn = C > 0 ? C : src.pixels->channels;
+  const size_t stride = static_cast<size_t>(src.pixels->width) * cn;
+  // base addresses full-image coordinates: base + y * stride + x * cn is pixel (x, y) for
+  // (x, y) inside the region (region_ok below checks the warp stays there).
+  const uint8_t* base = src.pixels->pixels.data() - static_cast<ptrdiff_t>(src.y0) * stride -
+                        static_cast<ptrdiff_t>(src.x0) * cn;
+  const int rx0 = src.x0, ry0 = src.y0, rx1 = src.x0 + src.pixels->width,
+            ry1 = src.y0 + src.pixels->height;
+  const bool whole = rx0 <= 0 && ry0 <= 0 && rx1 >= sw && ry1 >= sh;
+  // A read inside the image must be inside the region (the caller sized it to the crop).
+  auto region_ok = [&](int x, int y) {
+    return whole || x < 0 || y < 0 || x >= sw || y >= sh ||
+           (x >= rx0 && x < rx1 && y >= ry0 && y < ry1);
+  };
+  bool outside_region = false;
   // OpenCV's fixed-point coordinates: each term rounded (half to even) to 1/1024 pixel, the
   // sum rounded to 1/32 (+16/1024, then >> 5). Per-column terms are tabulated once, so the
   // inner loop is integer adds and shifts.
@@ -94,7 +112,12 @@ void warp_rows(const Image& src, const Affine& M, int out_w, int out_h, Sink&& s
       const int w10 = (kTab - fx) * fy, w11 = fx * fy;
       const size_t o = (static_cast<size_t>(y) * out_w + x) * cn;
       if (sx >= 0 && sy >= 0 && sx + 1 < sw && sy + 1 < sh) {
-        const uint8_t* p0 = base + sy * stride + static_cast<size_t>(sx) * cn;
+        if (!whole && !(region_ok(sx, sy) && region_ok(sx + 1, sy + 1))) {
+          outside_region = true;
+          continue;
+        }
+        const uint8_t* p0 = base + static_cast<ptrdiff_t>(sy) * static_cast<ptrdiff_t>(stride) +
+                            static_cast<ptrdiff_t>(sx) * cn;
         const uint8_t* p1 = p0 + stride;
         for (int c = 0; c < cn; ++c)
           v[c] = (p0[c] * w00 + p0[c + cn] * w01 + p1[c] * w10 + p1[c + cn] * w11 +
@@ -108,7 +131,12 @@ void warp_rows(const Image& src, const Affine& M, int out_w, int out_h, Sink&& s
         const bool in_y0 = sy >= 0 && sy < sh, in_y1 = sy + 1 >= 0 && sy + 1 < sh;
         for (int c = 0; c < cn; ++c) {
           auto px = [&](int xx, int yy) {
-            return static_cast<int>(base[yy * stride + static_cast<size_t>(xx) * cn + c]);
+            if (!region_ok(xx, yy)) {
+              outside_region = true;
+              return 0;
+            }
+            return static_cast<int>(base[static_cast<ptrdiff_t>(yy) * static_cast<ptrdiff_t>(stride) +
+                                         static_cast<ptrdiff_t>(xx) * cn + c]);
           };
           int acc = 0;
           if (in_y0 && in_x0) acc += px(sx, sy) * w00;
@@ -121,6 +149,10 @@ void warp_rows(const Image& src, const Affine& M, int out_w, int out_h, Sink&& s
       sink(o, v, cn);
     }
   }
+  HR_CHECK(!outside_region,
+           "warp: the crop reads pixels outside the decoded region [{}, {}) x [{}, {}) of a {}x{} "
+           "image",
+           rx0, rx1, ry0, ry1, sw, sh);
 }
 
 void check_warp_args(const Image& src, int out_w, int out_h, const char* fn) {
@@ -144,9 +176,9 @@ Image warp_affine(const Image& src, const Affine& M, int out_w, int out_h) {
     for (int c = 0; c < cn; ++c) dst[o + c] = static_cast<uint8_t>(v[c]);
   };
   if (src.channels == 3)
-    warp_rows<3>(src, M, out_w, out_h, sink);
+    warp_rows<3>(Source{&src, 0, 0, src.width, src.height}, M, out_w, out_h, sink);
   else
-    warp_rows<0>(src, M, out_w, out_h, sink);
+    warp_rows<0>(Source{&src, 0, 0, src.width, src.height}, M, out_w, out_h, sink);
   return out;
 }
 
@@ -164,7 +196,31 @@ void warp_normalize(const Image& src, const Affine& M, int out_w, int out_h, flo
     dst_hwc[o + 1] = lut[1][v[1]];
     dst_hwc[o + 2] = lut[2][v[2]];
   };
-  warp_rows<3>(src, M, out_w, out_h, sink);
+  warp_rows<3>(Source{&src, 0, 0, src.width, src.height}, M, out_w, out_h, sink);
+}
+
+void warp_normalize(const ImageRegion& src, const Affine& M, int out_w, int out_h, float* dst_hwc,
+                    const std::array<float, 3>& mean, const std::array<float, 3>& stddev) {
+  HR_CHECK(out_w > 0 && out_h > 0, "warp_normalize: output size {}x{} must be positive", out_w,
+           out_h);
+  HR_CHECK(src.full_width > 0 && src.full_height > 0, "warp_normalize: empty source image {}x{}",
+           src.full_width, src.full_height);
+  const Image& px = src.pixels;
+  HR_CHECK(px.channels == 3, "warp_normalize: source has {} channels, expected 3 (RGB)",
+           px.channels);
+  HR_CHECK(px.pixels.size() == static_cast<size_t>(px.width) * px.height * 3,
+           "warp_normalize: region holds {} bytes for {}x{}x3", px.pixels.size(), px.width,
+           px.height);
+  float lut[3][256];
+  for (int c = 0; c < 3; ++c)
+    for (int v = 0; v < 256; ++v) lut[c][v] = (static_cast<float>(v) / 255.0f - mean[c]) / stddev[c];
+  auto sink = [dst_hwc, &lut](size_t o, const int* v, int) {
+    dst_hwc[o] = lut[0][v[0]];
+    dst_hwc[o + 1] = lut[1][v[1]];
+    dst_hwc[o + 2] = lut[2][v[2]];
+  };
+  warp_rows<3>(Source{&px, src.x0, src.y0, src.full_width, src.full_height}, M, out_w, out_h,
+               sink);
 }
 
 }  // namespace hr::data

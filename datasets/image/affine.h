@@ -58,4 +58,12 @@ void warp_normalize(const Image& src, const Affine& M, int out_w, int out_h, flo
                     const std::array<float, 3>& mean = kImageNetMean,
                     const std::array<float, 3>& stddev = kImageNetStd);
 
+// The same reading only a region of the source: bit-identical to warp_normalize of the full
+// image provided the region holds every pixel inside the image that the warp reads (pixels
+// outside the full image read 0 as above). Throws if a read falls inside the image but outside
+// the region.
+void warp_normalize(const ImageRegion& src, const Affine& M, int out_w, int out_h, float* dst_hwc,
+                    const std::array<float, 3>& mean = kImageNetMean,
+                    const std::array<float, 3>& stddev = kImageNetStd);
+
 }  // namespace hr::data

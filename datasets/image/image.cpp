@@ -18,7 +18,7 @@
 namespace hr::data {
 namespace {
 
-std::vector<uint8_t> read_file(const std::string& path) {
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("cannot open image file '{}': {}", path, std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -79,8 +79,10 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
   return im;
 }
 
+std::vector<uint8_t> read_image_file(const std::string& path) { return read_file_bytes(path); }
+
 Image decode_image(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file(path);
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
   return decode_image_memory(bytes.data(), bytes.size(), path);
 }
 
@@ -91,6 +93,19 @@ void flip_horizontal(Image& image) {
     for (int a = 0, b = image.width - 1; a < b; ++a, --b)
       for (int k = 0; k < c; ++k) std::swap(r[a * c + k], r[b * c + k]);
   }
+}
+
+ImageRegion whole_region(Image image) {
+  ImageRegion r;
+  r.full_width = image.width;
+  r.full_height = image.height;
+  r.pixels = std::move(image);
+  return r;
+}
+
+void flip_horizontal(ImageRegion& region) {
+  flip_horizontal(region.pixels);
+  region.x0 = region.full_width - (region.x0 + region.pixels.width);
 }
 
 void write_png(const std::string& path, const Image& image) {
