@@ -179,7 +179,8 @@ void DataLoader::build(int64_t pos, Slot& slot, int64_t row, int64_t epoch, Deco
       Rng rng(sample_seed(opt_.seed, epoch, index));
       Rng* r = sample_.train ? &rng : nullptr;
       Sample s;
-      if (opt_.reuse_last_image) {
+      // Shuffled (training) order rarely repeats a file: decode just the crop's region.
+      if (opt_.reuse_last_image && !opt_.shuffle) {
         if (!cache.valid || cache.path != rec.image) {
           cache.valid = false;
           cache.image = decode_image(rec.image);

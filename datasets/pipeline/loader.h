@@ -41,8 +41,10 @@ struct LoaderOptions {
   bool skip_bad = false;  // replace samples that fail to load (see above)
   // Each worker keeps its last decoded image and reuses it when its next sample names the
   // same file (records of one image are consecutive in the dataset order: without shuffle,
-  // e.g. evaluation with ~20 detection boxes per COCO image, most decodes are saved). The
-  // output is the same with or without it.
+  // e.g. evaluation with ~20 detection boxes per COCO image, most decodes are saved). Only
+  // without shuffle: a shuffled order rarely repeats a file, and then each sample decodes
+  // just the region its crop reads (datasets/image/jpeg_region.h). The output is the same
+  // either way.
   bool reuse_last_image = true;
 };
 

@@ -1,0 +1,17 @@
+// hrnet-train's validation through the full evaluation pipeline: every epoch the official
+// COCO AP (or MPII PCKh) on DATASET.TEST_SET, written under <output>/epoch_<N>/ like the
+// official per-epoch results, and model_best selected by it.
+#pragma once
+#include <filesystem>
+
+#include "hrnet/train/validation.h"
+
+namespace hr::evaluate {
+
+// GT or detection boxes per TEST.USE_GT_BBOX (the official per-epoch validation uses the
+// config as given). Where the metric cannot be computed (MPII without gt_<set>.mat), returns
+// the loss/accuracy hook's values instead, named honestly.
+train::ValidationHook full_validation(const cfg::Config& cfg, Device device,
+                                      std::filesystem::path output_dir);
+
+}  // namespace hr::evaluate
