@@ -115,6 +115,15 @@ std::string JsonCursor::string() {
   ++p_;
   std::string out;
   while (true) {
+    // Copy the run of plain characters in one go.
+    size_t q = p_;
+    while (q < s_.size()) {
+      const unsigned char u = static_cast<unsigned char>(s_[q]);
+      if (u == '"' || u == '\\' || u < 0x20) break;
+      ++q;
+    }
+    out.append(s_.data() + p_, q - p_);
+    p_ = q;
     if (p_ >= s_.size()) fail("unterminated string");
     const char c = s_[p_++];
     if (c == '"') return out;
@@ -181,6 +190,22 @@ namespace {
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Eight ASCII digits at p (the caller checks p + 8 <= end): subtracting '0' sets a byte's top
+// bit below '0', adding 0x46 sets it from ':' up; carries and borrows between bytes can only
+// make the test fail, never pass a non-digit.
+inline bool eight_digits(const char* p, uint64_t& v) {
+  std::memcpy(&v, p, 8);
+  return (((v - 0x3030303030303030ull) | (v + 0x4646464646464646ull)) & 0x8080808080808080ull) == 0;
+}
+// Their value: bytes d0..d7 (d0 first, in the low byte) combined pairwise: 2-digit values in
+// 16-bit lanes, then 4-digit values in 32-bit lanes, then the 8-digit value.
+inline uint64_t eight_digit_value(uint64_t v) {
+  v -= 0x3030303030303030ull;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;
+  return (v * 10000 + (v >> 32)) & 0xFFFFFFFFull;
+}
 }  // namespace
 
 double JsonCursor::number(bool* is_int, int64_t* as_int) {
@@ -214,6 +239,8 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
   if (q < end && *q == '.') {
     integral = false;
     frac_begin = ++q;
+    uint64_t chunk;
+    while (end - q >= 8 && eight_digits(q, chunk)) q += 8;
     while (q < end && is_digit(*q)) ++q;
     frac_end = q;
     if (frac_end == frac_begin) fail_at(size_t(q - s_.data()), "expected a digit after '.'");
@@ -237,7 +264,13 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
   if (digits <= 19) {
     uint64_t mant = 0;
     for (const char* t = int_begin; t < int_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
-    for (const char* t = frac_begin; t < frac_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
+    const char* t = frac_begin;
+    uint64_t chunk;
+    for (; frac_end - t >= 8; t += 8) {
+      eight_digits(t, chunk);
+      mant = mant * 100000000ull + eight_digit_value(chunk);
+    }
+    for (; t < frac_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
     exp10 -= frac_end - frac_begin;
     if (integral && digits <= 18) {
       const int64_t v = neg ? -static_cast<int64_t>(mant) : static_cast<int64_t>(mant);
@@ -310,7 +343,34 @@ void JsonCursor::skip_value() {
     case JsonType::String: skip_string(); return;
     case JsonType::Bool: boolean(); return;
     case JsonType::Null: null(); return;
-    case JsonType::Number: number(); return;
+    case JsonType::Number: {
+      // A skipped number (segmentation polygons: most of a GT file) is only scanned; its
+      // grammar is checked, its value never computed.
+      const size_t start = p_;
+      if (p_ < s_.size() && s_[p_] == '-') ++p_;
+      if (p_ >= s_.size() || !is_digit(s_[p_])) {
+        p_ = start;
+        number();  // NaN / Infinity, or the error message
+        return;
+      }
+      if (s_[p_] == '0') {
+        ++p_;
+      } else {
+        while (p_ < s_.size() && is_digit(s_[p_])) ++p_;
+      }
+      if (p_ < s_.size() && s_[p_] == '.') {
+        ++p_;
+        if (p_ >= s_.size() || !is_digit(s_[p_])) fail("expected a digit after '.'");
+        while (p_ < s_.size() && is_digit(s_[p_])) ++p_;
+      }
+      if (p_ < s_.size() && (s_[p_] == 'e' || s_[p_] == 'E')) {
+        ++p_;
+        if (p_ < s_.size() && (s_[p_] == '+' || s_[p_] == '-')) ++p_;
+        if (p_ >= s_.size() || !is_digit(s_[p_])) fail("expected a digit in the exponent");
+        while (p_ < s_.size() && is_digit(s_[p_])) ++p_;
+      }
+      return;
+    }
     case JsonType::End: fail("unexpected end of file, expected a value");
   }
 }
