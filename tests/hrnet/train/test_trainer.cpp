@@ -109,6 +109,8 @@ TEST_CASE("a resumed run ends with the weights of an uninterrupted one, bit for 
   REQUIRE(ep.size() == 2);
   CHECK(ep[0]["lr"].get<double>() == 0.001);
   CHECK(ep[1]["lr"].get<double>() == Approx(0.0001).epsilon(1e-12));
+  CHECK(log_records(split.path, "start").size() == 1);
+  CHECK(log_records(split.path, "resume").size() == 1);
 
   // Interrupted in the middle of epoch 0 (as Ctrl-C would), then resumed with a different
   // --seed, which the checkpoint's seed overrides.
@@ -129,6 +131,11 @@ TEST_CASE("a resumed run ends with the weights of an uninterrupted one, bit for 
   CHECK_FALSE(c2.interrupted);
   require_same_file_tensors(whole.path / "final_state.safetensors", mid.path / "final_state.safetensors");
   require_same_file_tensors(whole.path / "checkpoint.safetensors", mid.path / "checkpoint.safetensors");
+
+  // A fresh run (AUTO_RESUME off) in a used folder replaces the checkpoint and starts a new log.
+  train::train(options(split.path, {"TRAIN.END_EPOCH", "1"}));
+  CHECK(log_records(split.path, "epoch").size() == 1);
+  CHECK(log_records(split.path, "resume").empty());
 }
 
 TEST_CASE("a NaN gradient or loss stops training naming the step and the last checkpoint", "[train][trainer][nan]") {
