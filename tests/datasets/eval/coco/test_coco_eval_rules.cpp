@@ -125,7 +125,7 @@ TEST_CASE("Large sets, evaluated in two halves, keep image order across the halv
   CHECK(r.stats[6] == 0.5);
 }
 
-TEST_CASE("Crowd GT absorbs any number of detections; zero-keypoint GT only one", "[coco_eval]") {
+TEST_CASE("Crowd GT absorbs any number of detections, zero-keypoint GT only one", "[coco_eval]") {
   auto crowd = line_person(1, 1, 50);
   crowd.iscrowd = 1;
   auto real = line_person(2, 1, 300);
@@ -154,7 +154,7 @@ TEST_CASE("Only the 20 best detections of an image count", "[coco_eval]") {
   CHECK(run(gt, res).stats[5] == 1.0);
 }
 
-TEST_CASE("Empty categories and area ranges give -1; no results give 0", "[coco_eval]") {
+TEST_CASE("Empty categories and area ranges give -1, no results give 0", "[coco_eval]") {
   // Only a large person: the medium range has no GT -> APm = ARm = -1.
   const auto g = line_person(1, 1, 50);
   const auto gt = ground_truth({1, 2}, {g});
