@@ -11,9 +11,9 @@
 
 namespace hr::train {
 
-MetricsLog::MetricsLog(const std::filesystem::path& dir) : path_(dir / "log.jsonl") {
-  f_ = std::fopen(path_.c_str(), "a");
-  HR_CHECK(f_ != nullptr, "{}: cannot open for appending: {}", path_.string(), std::strerror(errno));
+MetricsLog::MetricsLog(const std::filesystem::path& dir, bool append) : path_(dir / "log.jsonl") {
+  f_ = std::fopen(path_.c_str(), append ? "a" : "w");
+  HR_CHECK(f_ != nullptr, "{}: cannot open for writing: {}", path_.string(), std::strerror(errno));
 }
 
 MetricsLog::~MetricsLog() {

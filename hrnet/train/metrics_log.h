@@ -13,8 +13,9 @@ namespace hr::train {
 
 class MetricsLog {
  public:
-  // Appends to dir/log.jsonl (a resumed run continues the same file).
-  explicit MetricsLog(const std::filesystem::path& dir);
+  // Opens dir/log.jsonl: appending (a resumed run continues the same file) or truncating (a
+  // fresh run replaces the checkpoint of an earlier one, so it starts a new log as well).
+  MetricsLog(const std::filesystem::path& dir, bool append);
   ~MetricsLog();
   MetricsLog(const MetricsLog&) = delete;
   MetricsLog& operator=(const MetricsLog&) = delete;

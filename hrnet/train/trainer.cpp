@@ -92,7 +92,8 @@ TrainResult train(const TrainOptions& opt) {
   const bool tty = opt.progress == ProgressMode::Tty ||
                    (opt.progress == ProgressMode::Auto && Progress::is_tty(opt.out));
   Progress progress(opt.out, tty, c.print_freq);
-  MetricsLog log(dir);
+  const bool resume = c.auto_resume && std::filesystem::exists(ckpt_path);
+  MetricsLog log(dir, /*append=*/resume);
   progress.message(fmt::format("=> output folder {}", dir.string()));
   write_text(dir / "config.yaml", cfg::to_yaml(c));
 
@@ -104,7 +105,6 @@ TrainResult train(const TrainOptions& opt) {
   // Without INIT_WEIGHTS the official network keeps PyTorch's default initialisation, which
   // the engine does not have (its layers start at zero): both cases use the official init.
   net->init_weights(rng);
-  const bool resume = c.auto_resume && std::filesystem::exists(ckpt_path);
   if (c.model.init_weights && !resume) {
     const auto rep = net::load_pretrained(*net, c);
     if (!c.model.pretrained.empty())

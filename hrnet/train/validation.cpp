@@ -2,7 +2,9 @@
 
 #include <memory>
 
+#include "datasets/eval/postprocess/flip.h"
 #include "datasets/pipeline/loader.h"
+#include "engine/layout.h"
 #include "engine/ops.h"
 #include "hrnet/train/accuracy.h"
 #include "hrnet/train/data_config.h"
@@ -16,11 +18,24 @@ ValidationHook loss_accuracy_validation(const cfg::Config& cfg, Device device) {
   auto loader = std::make_shared<data::DataLoader>(std::move(records), sample_options(cfg, false),
                                                    loader_options(cfg, false));
   const bool use_weight = cfg.loss.use_target_weight;
-  return [loader, device, use_weight](net::PoseHighResolutionNet& net, int /*epoch*/) {
+  const bool flip_test = cfg.test.flip_test, shift = cfg.test.shift_heatmap;
+  const auto pairs = loader->sample_options().joint_set.flip_pairs;
+  return [loader, device, use_weight, flip_test, shift, pairs](net::PoseHighResolutionNet& net, int /*epoch*/) {
     AverageMeter loss, acc;
     loader->start_epoch(0);  // no shuffle, no augmentation: every epoch sees the same batches
     while (auto b = loader->next()) {
-      const Var out = net.forward(Var(b->input.to(device)));
+      Var out = net.forward(Var(b->input.to(device)));
+      if (flip_test) {
+        // The official validate() scores (output + shifted flip_back(output on the mirrored
+        // batch)) / 2; the post-processing works on NCHW host arrays.
+        const Var flipped = net.forward(Var(data::post::flip_width(b->input).to(device)));
+        data::post::HeatmapShape shape;
+        std::vector<float> hm = data::post::heatmaps_to_nchw(out.value().to(Device::CPU), &shape);
+        const std::vector<float> fl = data::post::heatmaps_to_nchw(flipped.value().to(Device::CPU), &shape);
+        data::post::merge_flip_test(hm.data(), fl.data(), shape, pairs, shift);
+        const Tensor merged = Tensor::from_vector<float>(Shape{shape.n, shape.joints, shape.height, shape.width}, hm);
+        out = Var(to_channels_last(merged).to(device));
+      }
       const Var l = ops::joints_mse_loss(out, b->target.to(device), b->target_weight.to(device), use_weight);
       loss.update(l.value().item(), double(b->size()));
       const HeatmapAccuracy a = heatmap_accuracy(out.value(), b->target);

@@ -28,9 +28,10 @@ using ValidationHook = std::function<EvalResult(net::PoseHighResolutionNet& net,
 
 // The default hook: the official validate()'s loss and training-style accuracy on
 // DATASET.TEST_SET with GT boxes (whatever TEST.USE_GT_BBOX says) and no augmentation, batches
-// of TEST.BATCH_SIZE_PER_GPU x len(GPUS). Returns metric "val_acc" and values val_loss,
-// val_acc. Unlike the official validate() it does not average a flipped pass (FLIP_TEST):
-// that belongs to hrnet-eval's pipeline. The records are loaded once, here.
+// of TEST.BATCH_SIZE_PER_GPU x len(GPUS), on the flip-test output when TEST.FLIP_TEST (with
+// TEST.SHIFT_HEATMAP) as the official validate() computes them. Returns metric "val_acc" and
+// values val_loss, val_acc; no keypoint decoding and no AP (hrnet-eval's part). The records
+// are loaded once, here.
 ValidationHook loss_accuracy_validation(const cfg::Config& cfg, Device device);
 
 }  // namespace hr::train

@@ -198,7 +198,6 @@ void evaluate_images(const GroundTruth& gt, const std::vector<Detection>& dts, c
       }
     }
   }
-
 }
 
 }  // namespace
@@ -233,8 +232,8 @@ EvalResult evaluate(const GroundTruth& gt, const std::vector<Detection>& dts, co
   // Two halves of the images at once; each half's lists are in image order, so the first
   // half's followed by the second's are pycocotools' concatenation.
   std::vector<Accum> acc(K * A), acc2(K * A);
-  const size_t mid = I >= 64 ? I / 2 : I;
-  {
+  const size_t mid = I >= 64 ? I / 2 : I;  // small sets: one thread
+  if (mid < I) {
     std::exception_ptr error;
     std::thread second([&] {
       try {
@@ -246,6 +245,8 @@ EvalResult evaluate(const GroundTruth& gt, const std::vector<Detection>& dts, co
     evaluate_images(gt, dts, p, gts_in, dts_in, 0, mid, acc);
     second.join();
     if (error) std::rethrow_exception(error);
+  } else {
+    evaluate_images(gt, dts, p, gts_in, dts_in, 0, I, acc);
   }
   for (size_t j = 0; j < K * A; ++j) {
     acc[j].any = acc[j].any || acc2[j].any;

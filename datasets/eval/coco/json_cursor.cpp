@@ -6,6 +6,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/error.h"
 
 namespace hr::data::cocoeval::detail {
@@ -26,20 +30,27 @@ void JsonCursor::fail_at(size_t pos, std::string_view what) const {
 void JsonCursor::fail(std::string_view what) const { fail_at(p_, what); }
 
 void JsonCursor::skip_ws() {
-  // Indented files (the official results writer uses indent 4) are mostly runs of spaces:
-  // step over them eight bytes at a time.
-  constexpr uint64_t kSpaces = 0x2020202020202020ull;
-  while (p_ < s_.size()) {
-    const char c = s_[p_];
-    if (c == ' ') {
-      uint64_t w;
-      while (p_ + 8 <= s_.size() && (std::memcpy(&w, s_.data() + p_, 8), w == kSpaces)) p_ += 8;
-      while (p_ < s_.size() && s_[p_] == ' ') ++p_;
-      continue;
+  const char* p = s_.data() + p_;
+  const char* const end = s_.data() + s_.size();
+  // Most calls stand on a token already; whitespace bytes are all <= ' '.
+  if (p < end && static_cast<unsigned char>(*p) > ' ') return;
+#if defined(__SSE2__)
+  // Indented files (the official results writer uses indent 4) put a newline and a dozen
+  // spaces before every number: test 16 bytes at a time.
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ws));
+    if (mask != 0xFFFFu) {
+      p_ = static_cast<size_t>(p - s_.data()) + static_cast<size_t>(__builtin_ctz(~mask));
+      return;
     }
-    if (c != '\n' && c != '\r' && c != '\t') return;
-    ++p_;
+    p += 16;
   }
+#endif
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  p_ = static_cast<size_t>(p - s_.data());
 }
 
 JsonType JsonCursor::peek() {
@@ -115,6 +126,15 @@ std::string JsonCursor::string() {
   ++p_;
   std::string out;
   while (true) {
+    // Copy the run of plain characters in one go.
+    size_t q = p_;
+    while (q < s_.size()) {
+      const unsigned char u = static_cast<unsigned char>(s_[q]);
+      if (u == '"' || u == '\\' || u < 0x20) break;
+      ++q;
+    }
+    out.append(s_.data() + p_, q - p_);
+    p_ = q;
     if (p_ >= s_.size()) fail("unterminated string");
     const char c = s_[p_++];
     if (c == '"') return out;
@@ -181,6 +201,77 @@ namespace {
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Eight ASCII digits at p (the caller checks p + 8 <= end): subtracting '0' sets a byte's top
+// bit below '0', adding 0x46 sets it from ':' up; carries and borrows between bytes can only
+// make the test fail, never pass a non-digit.
+inline bool eight_digits(const char* p, uint64_t& v) {
+  std::memcpy(&v, p, 8);
+  return (((v - 0x3030303030303030ull) | (v + 0x4646464646464646ull)) & 0x8080808080808080ull) == 0;
+}
+// Their value: bytes d0..d7 (d0 first, in the low byte) combined pairwise: 2-digit values in
+// 16-bit lanes, then 4-digit values in 32-bit lanes, then the 8-digit value.
+inline uint64_t eight_digit_value(uint64_t v) {
+  v -= 0x3030303030303030ull;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;
+  return (v * 10000 + (v >> 32)) & 0xFFFFFFFFull;
+}
+
+constexpr uint64_t kPow10Int[] = {1ull,
+                                  10ull,
+                                  100ull,
+                                  1000ull,
+                                  10000ull,
+                                  100000ull,
+                                  1000000ull,
+                                  10000000ull,
+                                  100000000ull,
+                                  1000000000ull,
+                                  10000000000ull,
+                                  100000000000ull,
+                                  1000000000000ull,
+                                  10000000000000ull,
+                                  100000000000000ull,
+                                  1000000000000000ull,
+                                  10000000000000000ull,
+                                  100000000000000000ull,
+                                  1000000000000000000ull,
+                                  10000000000000000000ull};
+
+using u128 = unsigned __int128;
+inline int bit_length(u128 x) {
+  const uint64_t hi = static_cast<uint64_t>(x >> 64), lo = static_cast<uint64_t>(x);
+  return hi ? 128 - __builtin_clzll(hi) : (lo ? 64 - __builtin_clzll(lo) : 0);
+}
+
+// mant * 10^e10 rounded to nearest, ties to even, for 1 <= mant < 2^64 and |e10| <= 19:
+// the exact product, or a quotient with at least 64 bits and a sticky remainder, rounded to
+// 53 bits in 128-bit integers. (Clinger's fast path misses mantissas above 2^53: 17-digit
+// reprs, about half the numbers of a results file.)
+double scale_exact(uint64_t mant, long e10) {
+  u128 q;
+  bool sticky = false;
+  int exp2 = 0;
+  if (e10 >= 0) {
+    q = static_cast<u128>(mant) * kPow10Int[e10];
+  } else {
+    const int shift = 128 - bit_length(mant);  // numerator with its top bit at bit 127
+    const u128 num = static_cast<u128>(mant) << shift;
+    const uint64_t den = kPow10Int[-e10];
+    q = num / den;
+    sticky = num % den != 0;
+    exp2 = -shift;
+  }
+  int drop = bit_length(q) - 53;
+  if (drop <= 0) return std::ldexp(static_cast<double>(static_cast<uint64_t>(q)), exp2);  // exact
+  u128 keep = q >> drop;
+  const u128 rem = q & ((static_cast<u128>(1) << drop) - 1);
+  const u128 half = static_cast<u128>(1) << (drop - 1);
+  if (rem > half || (rem == half && (sticky || (keep & 1)))) ++keep;
+  if (keep == (static_cast<u128>(1) << 53)) keep >>= 1, ++drop;
+  return std::ldexp(static_cast<double>(static_cast<uint64_t>(keep)), drop + exp2);
+}
 }  // namespace
 
 double JsonCursor::number(bool* is_int, int64_t* as_int) {
@@ -214,6 +305,8 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
   if (q < end && *q == '.') {
     integral = false;
     frac_begin = ++q;
+    uint64_t chunk;
+    while (end - q >= 8 && eight_digits(q, chunk)) q += 8;
     while (q < end && is_digit(*q)) ++q;
     frac_end = q;
     if (frac_end == frac_begin) fail_at(size_t(q - s_.data()), "expected a digit after '.'");
@@ -237,7 +330,13 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
   if (digits <= 19) {
     uint64_t mant = 0;
     for (const char* t = int_begin; t < int_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
-    for (const char* t = frac_begin; t < frac_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
+    const char* t = frac_begin;
+    uint64_t chunk;
+    for (; frac_end - t >= 8; t += 8) {
+      eight_digits(t, chunk);
+      mant = mant * 100000000ull + eight_digit_value(chunk);
+    }
+    for (; t < frac_end; ++t) mant = mant * 10 + static_cast<uint64_t>(*t - '0');
     exp10 -= frac_end - frac_begin;
     if (integral && digits <= 18) {
       const int64_t v = neg ? -static_cast<int64_t>(mant) : static_cast<int64_t>(mant);
@@ -249,6 +348,10 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
       // Both operands exact, so one IEEE operation rounds correctly, as Python's float() does.
       double d = static_cast<double>(mant);
       d = exp10 < 0 ? d / kPow10[-exp10] : d * kPow10[exp10];
+      return neg ? -d : d;
+    }
+    if (mant != 0 && exp10 >= -19 && exp10 <= 19) {
+      const double d = scale_exact(mant, exp10);
       return neg ? -d : d;
     }
   }
@@ -270,6 +373,32 @@ double JsonCursor::number(bool* is_int, int64_t* as_int) {
     }
   }
   return d;
+}
+
+bool JsonCursor::number_array(std::vector<double>& out) {
+  for (bool first = true;; first = false) {
+    skip_ws();
+    if (p_ >= s_.size()) fail("unexpected end of file inside an array");
+    if (s_[p_] == ']') {
+      ++p_;
+      return true;
+    }
+    if (!first) {
+      if (s_[p_] != ',') fail("expected ',' or ']'");
+      ++p_;
+      skip_ws();
+      if (p_ < s_.size() && s_[p_] == ']') fail("trailing ',' in an array");
+      if (p_ >= s_.size()) fail("unexpected end of file inside an array");
+    }
+    const char c = s_[p_];
+    if (c == 't' || c == 'f') {
+      out.push_back(boolean() ? 1.0 : 0.0);
+    } else if (c == '-' || is_digit(c) || c == 'N' || c == 'I') {
+      out.push_back(number());
+    } else {
+      return false;
+    }
+  }
 }
 
 bool JsonCursor::boolean() {
@@ -310,7 +439,34 @@ void JsonCursor::skip_value() {
     case JsonType::String: skip_string(); return;
     case JsonType::Bool: boolean(); return;
     case JsonType::Null: null(); return;
-    case JsonType::Number: number(); return;
+    case JsonType::Number: {
+      // A skipped number (segmentation polygons: most of a GT file) is only scanned; its
+      // grammar is checked, its value never computed.
+      const size_t start = p_;
+      if (p_ < s_.size() && s_[p_] == '-') ++p_;
+      if (p_ >= s_.size() || !is_digit(s_[p_])) {
+        p_ = start;
+        number();  // NaN / Infinity, or the error message
+        return;
+      }
+      if (s_[p_] == '0') {
+        ++p_;
+      } else {
+        while (p_ < s_.size() && is_digit(s_[p_])) ++p_;
+      }
+      if (p_ < s_.size() && s_[p_] == '.') {
+        ++p_;
+        if (p_ >= s_.size() || !is_digit(s_[p_])) fail("expected a digit after '.'");
+        while (p_ < s_.size() && is_digit(s_[p_])) ++p_;
+      }
+      if (p_ < s_.size() && (s_[p_] == 'e' || s_[p_] == 'E')) {
+        ++p_;
+        if (p_ < s_.size() && (s_[p_] == '+' || s_[p_] == '-')) ++p_;
+        if (p_ >= s_.size() || !is_digit(s_[p_])) fail("expected a digit in the exponent");
+        while (p_ < s_.size() && is_digit(s_[p_])) ++p_;
+      }
+      return;
+    }
     case JsonType::End: fail("unexpected end of file, expected a value");
   }
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hr::data::cocoeval::detail {
 
@@ -30,6 +31,10 @@ class JsonCursor {
   // Arrays: begin_array(), then `while (next_element(first))` with the caller consuming each.
   void begin_array();
   bool next_element(bool& first);
+  // The elements of an array of numbers (true/false read as 1/0), after begin_array(), up to
+  // and including its ']'. Returns false, with the cursor on it, at an element that is not a
+  // number. (The hot loop of a results file: 51 keypoint numbers per result.)
+  bool number_array(std::vector<double>& out);
   // A number; integral tokens (no '.', exponent) that fit int64 also set is_int/as_int.
   double number(bool* is_int = nullptr, int64_t* as_int = nullptr);
   bool boolean();

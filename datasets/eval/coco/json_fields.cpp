@@ -33,13 +33,7 @@ void read_numbers(JsonCursor& c, const Where& w, const char* field, long n, std:
   out.clear();
   if (c.peek() != JsonType::Array) fail_field(c, w, field, "expected an array of numbers");
   c.begin_array();
-  bool first = true;
-  while (c.next_element(first)) {
-    const JsonType t = c.peek();
-    if (t != JsonType::Number && t != JsonType::Bool)
-      fail_field(c, w, field, fmt::format("element {} is not a number", out.size()));
-    out.push_back(t == JsonType::Bool ? (c.boolean() ? 1.0 : 0.0) : c.number());
-  }
+  if (!c.number_array(out)) fail_field(c, w, field, fmt::format("element {} is not a number", out.size()));
   if (n >= 0 && static_cast<long>(out.size()) != n)
     fail_field(c, w, field, fmt::format("has {} numbers, expected {}", out.size(), n));
 }

@@ -13,6 +13,10 @@
 //   }
 // JSON null stands for NaN (JSON has no NaN). Without dataset_joints the official file's
 // order is assumed (mpii_default_joint_names()).
+//
+// Values are converted to double when loaded. numpy subtracts head-box corners in the file's
+// own class, which differs only for an unsigned integer class with corner 2 < corner 1
+// (wrap-around); gt_valid.mat stores doubles.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>

@@ -2,6 +2,7 @@
 // strictly into the network the config builds, the metrics log; and SIGINT mid-run.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,17 +90,21 @@ TEST_CASE("hrnet-train saves a checkpoint and exits 130 on SIGINT", "[train][app
   argv_s.insert(argv_s.end(), overrides.begin(), overrides.end());
   const std::string log_path = (tmp.path / "log.txt").string();
 
+  // Everything the child needs is prepared before fork(): between fork and exec a child of a
+  // threaded process may only make async-signal-safe calls (no malloc, no stdio).
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(log_fd >= 0);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    std::FILE* f = std::freopen(log_path.c_str(), "w", stderr);
-    (void)f;
+    ::dup2(log_fd, 2);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  ::close(log_fd);
   // Wait until it has trained a step (the log has a step record), then interrupt.
   bool started = false;
   for (int i = 0; i < 600 && !started; ++i) {

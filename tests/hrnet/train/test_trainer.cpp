@@ -11,7 +11,9 @@
 
 #include "engine/engine.h"
 #include "engine/io/safetensors.h"
+#include "hrnet/from_config.h"
 #include "hrnet/train/data_config.h"
+#include "hrnet/weights.h"
 #include "hrnet/train/trainer.h"
 #include "train_fixture.h"
 
@@ -109,6 +111,8 @@ TEST_CASE("a resumed run ends with the weights of an uninterrupted one, bit for 
   REQUIRE(ep.size() == 2);
   CHECK(ep[0]["lr"].get<double>() == 0.001);
   CHECK(ep[1]["lr"].get<double>() == Approx(0.0001).epsilon(1e-12));
+  CHECK(log_records(split.path, "start").size() == 1);
+  CHECK(log_records(split.path, "resume").size() == 1);
 
   // Interrupted in the middle of epoch 0 (as Ctrl-C would), then resumed with a different
   // --seed, which the checkpoint's seed overrides.
@@ -129,6 +133,11 @@ TEST_CASE("a resumed run ends with the weights of an uninterrupted one, bit for 
   CHECK_FALSE(c2.interrupted);
   require_same_file_tensors(whole.path / "final_state.safetensors", mid.path / "final_state.safetensors");
   require_same_file_tensors(whole.path / "checkpoint.safetensors", mid.path / "checkpoint.safetensors");
+
+  // A fresh run (AUTO_RESUME off) in a used folder replaces the checkpoint and starts a new log.
+  train::train(options(split.path, {"TRAIN.END_EPOCH", "1"}));
+  CHECK(log_records(split.path, "epoch").size() == 1);
+  CHECK(log_records(split.path, "resume").empty());
 }
 
 TEST_CASE("a NaN gradient or loss stops training naming the step and the last checkpoint", "[train][trainer][nan]") {
@@ -159,4 +168,36 @@ TEST_CASE("a NaN gradient or loss stops training naming the step and the last ch
     CHECK_THROWS_WITH(train::train(o), Catch::Contains(fmt::format("the loss is nan at step {} (epoch 1, batch 1", nb + 2)) &&
                                            Catch::Contains("Last good checkpoint: " + ckpt + " (end of epoch 0)"));
   }
+}
+
+TEST_CASE("MODEL.PRETRAINED initialises the PRETRAINED_LAYERS, the rest keeps the seeded init", "[train][trainer]") {
+  test::TempDir tmp("pretrained");
+  // An "ImageNet" checkpoint: a network of the same shape with other weights, without the
+  // pose head, plus a classifier key the pose network does not have (ignored, as officially).
+  const cfg::Config c0 = test::tiny_config(tmp.path);
+  auto donor = net::build_network(c0);
+  Rng r(77);
+  for (auto& [k, p] : donor->named_parameters()) p.value().copy_from(randn(p.shape(), r, 0.05));
+  io::NamedTensors file;
+  for (auto& nt : net::export_state_dict(*donor))
+    if (!nt.name.starts_with("final_layer")) file.push_back(nt);
+  file.push_back({"classifier.weight", randn(Shape{10, 4}, r)});
+  const fs::path pre = tmp.path / "imagenet.safetensors";
+  io::write_safetensors(pre.string(), file);
+
+  auto o = options(tmp.path / "out", {"TRAIN.END_EPOCH", "0", "MODEL.PRETRAINED", pre.string()});
+  train::train(o);
+  const auto got = io::read_safetensors((tmp.path / "out" / "final_state.safetensors").string()).tensors;
+  const auto want = net::export_state_dict(*donor);
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO(got[i].name);
+    if (got[i].tensor.dtype() != DType::f32) continue;
+    const bool same = got[i].tensor.to_vector<float>() == want[i].tensor.to_vector<float>();
+    CHECK(same == !got[i].name.starts_with("final_layer"));
+  }
+
+  // A missing MODEL.PRETRAINED file is an error, not a silent start from scratch.
+  auto bad = options(tmp.path / "out2", {"MODEL.PRETRAINED", (tmp.path / "missing.pth").string()});
+  CHECK_THROWS_WITH(train::train(bad), Catch::Contains("missing.pth"));
 }

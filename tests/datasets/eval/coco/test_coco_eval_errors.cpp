@@ -64,6 +64,11 @@ TEST_CASE("COCO eval: malformed JSON names file, line and byte", "[coco_eval][er
   CHECK_THROWS_WITH(ce::read_results(trailing), Contains("extra data"));
   const std::string number = t.file("number.json", std::string("[") + result_json("1", kpts(51, "1.e5")) + "]");
   CHECK_THROWS_WITH(ce::read_results(number), Contains("digit after '.'"));
+  // Numbers of skipped fields are only scanned, but their grammar is still checked.
+  const std::string skipped = t.file("skipped.json", std::string("[") + result_json("1", kpts(51), ", \"center\": [1.e5]") + "]");
+  CHECK_THROWS_WITH(ce::read_results(skipped), Contains("skipped.json") && Contains("digit after '.'"));
+  const std::string skipped_exp = t.file("skipped_exp.json", std::string("[") + result_json("1", kpts(51), ", \"scale\": 2e") + "]");
+  CHECK_THROWS_WITH(ce::read_results(skipped_exp), Contains("digit in the exponent"));
 }
 
 TEST_CASE("COCO eval: results on images the GT lacks are refused", "[coco_eval][errors]") {
@@ -127,7 +132,7 @@ TEST_CASE("COCO eval: what Python's json accepts is accepted", "[coco_eval]") {
   // NaN / Infinity tokens, an integral float id (785.0 is Python's 785), escapes in strings,
   // unknown fields of any shape.
   const std::string res = t.file("ok.json", std::string("[") + result_json("2.0", kpts(51, "-1.25e1"),
-                                                              R"(, "center": [1, 2], "note": "a\"b\u00e9", "x": null, "y": {"z": [true, false]})") +
+                                                              R"(, "center": [1, -2.5e-3, NaN, -Infinity, 0], "note": "a\"b\u00e9", "x": null, "y": {"z": [true, false]})") +
                                                 ", " + result_json("1", kpts(51, "NaN")) + "]");
   const auto r = ce::read_results(res);
   REQUIRE(r.size() == 2);

@@ -108,7 +108,24 @@ TEST_CASE("Score ties keep image order, then file order", "[coco_eval]") {
   CHECK(fp_first.stats[1] == Approx(0.5).epsilon(1e-15));
 }
 
-TEST_CASE("Crowd GT absorbs any number of detections; zero-keypoint GT only one", "[coco_eval]") {
+TEST_CASE("Large sets, evaluated in two halves, keep image order across the halves", "[coco_eval]") {
+  // 100 images (evaluated as 1-50 and 51-100 at once): the first 50 hold a false positive,
+  // the last 50 a true positive, all at one score. Image order puts every FP first, so the
+  // precision envelope is 1/2 up to recall 1/2; the other order would give 1.
+  std::vector<int64_t> ids;
+  std::vector<ce::GtAnnotation> anns;
+  std::vector<ce::KeypointResult> res;
+  for (int64_t i = 1; i <= 100; ++i) {
+    ids.push_back(i);
+    anns.push_back(line_person(i, i, 50));
+    res.push_back(i <= 50 ? detection_at(anns.back(), 0.5, 300, 300) : detection_at(anns.back(), 0.5));
+  }
+  const auto r = run(ground_truth(ids, anns), res);
+  CHECK(r.stats[1] == Approx(0.5 * 51 / 101).epsilon(1e-15));
+  CHECK(r.stats[6] == 0.5);
+}
+
+TEST_CASE("Crowd GT absorbs any number of detections, zero-keypoint GT only one", "[coco_eval]") {
   auto crowd = line_person(1, 1, 50);
   crowd.iscrowd = 1;
   auto real = line_person(2, 1, 300);
@@ -137,7 +154,7 @@ TEST_CASE("Only the 20 best detections of an image count", "[coco_eval]") {
   CHECK(run(gt, res).stats[5] == 1.0);
 }
 
-TEST_CASE("Empty categories and area ranges give -1; no results give 0", "[coco_eval]") {
+TEST_CASE("Empty categories and area ranges give -1, no results give 0", "[coco_eval]") {
   // Only a large person: the medium range has no GT -> APm = ARm = -1.
   const auto g = line_person(1, 1, 50);
   const auto gt = ground_truth({1, 2}, {g});

@@ -39,11 +39,22 @@ TEST_CASE("JSON numbers are correctly rounded doubles", "[coco_eval]") {
     }
   }
   CHECK(checked == 80000);
-  // Edge cases: long mantissas, extremes, integers.
+  // Mantissas of 17 to 19 digits with exponents of +-19: the exact 128-bit rounding path.
+  for (int i = 0; i < 50000; ++i) {
+    const uint64_t mant = rng() % 10000000000000000000ull;
+    const int e = static_cast<int>(rng() % 39) - 19;
+    const std::string s = std::to_string(mant) + "e" + std::to_string(e);
+    const std::string t = std::to_string(mant % 1000) + "." + std::to_string(mant) ;
+    INFO(s << " / " << t);
+    REQUIRE(same_bits(parse_one(s), std::strtod(s.c_str(), nullptr)));
+    REQUIRE(same_bits(parse_one(t), std::strtod(t.c_str(), nullptr)));
+  }
+  // Edge cases: long mantissas, extremes, integers, ties.
   for (const char* s : {"0", "-0.0", "123456789012345678901234567890", "0.1", "1e22", "1e23", "9007199254740993",
                         "1.7976931348623157e308", "5e-324", "2.2250738585072014e-308", "0.30000000000000004",
                         "1234567890123456789", "-9223372036854775808", "0.000000000000000000000000001234", "1e400",
-                        "-1e-400", "1e-320"}) {
+                        "-1e-400", "1e-320", "9007199254740993e0", "9007199254740995e0", "9007199254740993.0",
+                        "18446744073709551615e-19", "9999999999999999999e19", "1000000000000000000e-19"}) {
     INFO(s);
     CHECK(same_bits(parse_one(s), std::strtod(s, nullptr)));
   }
