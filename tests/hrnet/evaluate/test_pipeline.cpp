@@ -116,7 +116,7 @@ TEST_CASE("evaluation with detector boxes runs the network with the flip test",
   TempDir tmp("hrnet_eval_net_");
   const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
   const auto cfg = hr::cfg::load_config(
-      demo, {"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini", "DATASET.TEST_SET",
+      demo, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini", "DATASET.TEST_SET",
              "val2017", "TEST.USE_GT_BBOX", "false", "TEST.FLIP_TEST", "true",
              "TEST.COCO_BBOX_FILE",
              hr::test::test_data_dir() +
@@ -146,7 +146,7 @@ TEST_CASE("MPII evaluation writes pred.mat and scores PCKh when the GT file exis
                                root / "images");
   fs::copy_file(hr::test::test_data_dir() + "/mpii-mini/annot/valid.json",
                 root / "annot" / "valid.json");
-  const auto cfg = hr::cfg::load_config(kMpiiCfg, {"DATASET.ROOT", root.string() + "/",
+  const auto cfg = hr::cfg::load_config(kMpiiCfg, std::vector<std::string>{"DATASET.ROOT", root.string() + "/",
                                                    "DATASET.TEST_SET", "valid", "TEST.FLIP_TEST",
                                                    "false", "WORKERS", "1"});
   hr::evaluate::EvalOptions o;
