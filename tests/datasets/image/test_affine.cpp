@@ -141,7 +141,7 @@ TEST_CASE("warp_affine: translation, scale, bilinear midpoint and black border",
   }
 }
 
-TEST_CASE("warp_affine is within rounding of float bilinear; warp_normalize fuses it",
+TEST_CASE("warp_affine is within rounding of float bilinear, and warp_normalize fuses it",
           "[image][warp]") {
   const Image src = lcg_image(37, 29);
   const auto m = hr::data::get_affine_transform({18.0, 14.0}, {0.15, 0.2}, 30, 24, 32);

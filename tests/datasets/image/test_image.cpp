@@ -74,7 +74,7 @@ TEST_CASE("decode_image reads the COCO fixtures at their annotated size", "[imag
   CHECK(checked == 2);
 }
 
-TEST_CASE("PNG write/read round trip is exact; JPEG round trip is close", "[image][encode]") {
+TEST_CASE("PNG write/read round trip is exact, a JPEG round trip is close", "[image][encode]") {
   TempDir dir;
   const Image im = pattern(23, 17);
   const std::string png = (dir.path / "a.png").string();
@@ -137,7 +137,7 @@ TEST_CASE("missing, empty and corrupt image files are errors naming the file", "
   CHECK_THROWS_WITH(hr::data::decode_image(cut_jpg), Catch::Contains(cut_jpg));
 }
 
-TEST_CASE("flip_horizontal mirrors columns; twice is the identity", "[image][transforms]") {
+TEST_CASE("flip_horizontal mirrors columns, and twice is the identity", "[image][transforms]") {
   const Image im = pattern(5, 3);
   Image f = im;
   hr::data::flip_horizontal(f);

@@ -133,7 +133,7 @@ TEST_CASE("pred.mat: the same bytes as scipy.io.savemat after the header text", 
         REQUIRE(a.values[n + 40 * (j + 16 * c)] == double(preds[n * 16 + j][c] + 1.0f));
 }
 
-TEST_CASE("MAT writer: double arrays round-trip; bad arguments are errors", "[mpii_eval]") {
+TEST_CASE("MAT writer: double arrays round-trip, and bad arguments are errors", "[mpii_eval]") {
   const std::vector<double> v = {1.5, -2, 3e-300, 4, 5, 6};
   const std::vector<uint8_t> b = mat::encode_mat_v5("abc", {2, 3}, std::span<const double>(v));
   const mat::MatFile f = mat::parse_mat_v5(b, "mem.mat");
