@@ -104,8 +104,18 @@ Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   ptr_ = device == Device::CPU ? host_alloc(bytes) : cuda::device_alloc(bytes);
 }
 
+Storage::Storage(size_t bytes, Device device, bool pinned) : bytes_(bytes), device_(device) {
+  pinned_ = pinned && device == Device::CPU && cuda_available();
+  if (pinned_)
+    ptr_ = cuda::pinned_alloc(bytes);
+  else
+    ptr_ = device == Device::CPU ? host_alloc(bytes) : cuda::device_alloc(bytes);
+}
+
 Storage::~Storage() {
-  if (device_ == Device::CPU)
+  if (pinned_)
+    cuda::pinned_free(ptr_, bytes_);
+  else if (device_ == Device::CPU)
     host_free(ptr_, bytes_);
   else
     cuda::device_free(ptr_, bytes_);

@@ -17,6 +17,9 @@ constexpr size_t kHostAlignment = 64;
 class Storage {
  public:
   Storage(size_t bytes, Device device);
+  // Host storage in page-locked memory when `pinned` and a CUDA device is present (pageable
+  // host memory otherwise, so callers need not ask first).
+  Storage(size_t bytes, Device device, bool pinned);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -24,11 +27,13 @@ class Storage {
   void* data() const { return ptr_; }
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
+  bool pinned() const { return pinned_; }
 
  private:
   void* ptr_ = nullptr;
   size_t bytes_ = 0;
   Device device_ = Device::CPU;
+  bool pinned_ = false;
 };
 
 // Host blocks of 256 KiB and more are cached per size class and reused (up to 4 GiB held).

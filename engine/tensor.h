@@ -21,6 +21,9 @@ class Tensor {
 
   static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::CPU);
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::CPU);
+  // A CPU tensor in page-locked memory when a CUDA device is present (pageable otherwise):
+  // what the data loader fills so that batches reach the GPU at full bus speed.
+  static Tensor empty_pinned(const Shape& shape, DType dtype = DType::f32);
   static Tensor full(const Shape& shape, double value, DType dtype = DType::f32);  // CPU
   template <typename T>
   static Tensor from_vector(const Shape& shape, const std::vector<T>& values);  // CPU
@@ -33,6 +36,7 @@ class Tensor {
   DType dtype() const { return dtype_; }
   Device device() const { return device_; }
   bool is_cpu() const { return device_ == Device::CPU; }
+  bool is_pinned() const { return storage_ && storage_->pinned(); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
 
   // Typed pointer; throws when T does not match the dtype.

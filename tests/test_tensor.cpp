@@ -81,3 +81,12 @@ TEST_CASE("large host blocks are reused, small ones are not cached", "[tensor]")
   CHECK(host_cached_bytes() == 0);
   host_empty_cache();
 }
+
+TEST_CASE("pinned tensors fall back to pageable memory without a GPU", "[tensor]") {
+  const hr::Tensor t = hr::Tensor::empty_pinned(hr::Shape{2, 3});
+  CHECK(t.is_cpu());
+  CHECK(t.numel() == 6);
+  // Page-locked only where a CUDA device exists; either way a usable, aligned CPU tensor.
+  CHECK(t.is_pinned() == hr::cuda_available());
+  CHECK(reinterpret_cast<uintptr_t>(t.raw()) % 64 == 0);
+}

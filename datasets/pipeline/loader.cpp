@@ -140,10 +140,14 @@ void DataLoader::worker_loop() {
       slot.remaining = rows;
       slot.out.index = b;
       try {
-        slot.out.input = Tensor::empty({rows, so.image_size[1], so.image_size[0], 3});
+        // Pinned when a GPU is present (LoaderOptions::pin_memory): the batch goes there next.
+        auto alloc = [this](const Shape& s) {
+          return opt_.pin_memory ? Tensor::empty_pinned(s) : Tensor::empty(s);
+        };
+        slot.out.input = alloc({rows, so.image_size[1], so.image_size[0], 3});
         slot.out.target =
-            Tensor::empty({rows, so.heatmap_size[1], so.heatmap_size[0], so.num_joints()});
-        slot.out.target_weight = Tensor::empty({rows, so.num_joints()});
+            alloc({rows, so.heatmap_size[1], so.heatmap_size[0], so.num_joints()});
+        slot.out.target_weight = alloc({rows, so.num_joints()});
       } catch (...) {
         // Out of memory: deliver it at this batch; rows still count down through build().
         slot.error = std::current_exception();

@@ -46,6 +46,8 @@ struct LoaderOptions {
   // just the region its crop reads (datasets/image/jpeg_region.h). The output is the same
   // either way.
   bool reuse_last_image = true;
+  // Batches in page-locked host memory when a CUDA device is present (ignored otherwise).
+  bool pin_memory = true;
 };
 
 struct Batch {

@@ -52,6 +52,40 @@ int device_count() {
   return n;
 }
 
+namespace {
+struct PinnedCache {
+  std::mutex m;
+  std::map<size_t, std::vector<void*>> free_blocks;
+};
+PinnedCache& pinned_cache() {
+  static PinnedCache c;  // never destroyed before the process ends: blocks go with it
+  return c;
+}
+}  // namespace
+
+void* pinned_alloc(size_t bytes) {
+  {
+    PinnedCache& c = pinned_cache();
+    std::lock_guard<std::mutex> lock(c.m);
+    auto it = c.free_blocks.find(bytes);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      return p;
+    }
+  }
+  void* p = nullptr;
+  check(cudaHostAlloc(&p, bytes == 0 ? 1 : bytes, cudaHostAllocDefault), "cudaHostAlloc");
+  return p;
+}
+
+void pinned_free(void* p, size_t bytes) {
+  if (!p) return;
+  PinnedCache& c = pinned_cache();
+  std::lock_guard<std::mutex> lock(c.m);
+  c.free_blocks[bytes].push_back(p);
+}
+
 void* device_alloc(size_t bytes) {
   HR_CHECK(device_count() > 0, "cannot allocate {} bytes on CUDA: no CUDA device is present", bytes);
   const size_t size = round_block_size(bytes);

@@ -15,6 +15,11 @@ void copy(void* dst, bool dst_on_device, const void* src, bool src_on_device, si
 void memset_zero(void* p, size_t bytes);
 CudaMemoryStats memory_stats();
 void empty_cache();
+// Page-locked host memory (cudaHostAlloc): host-to-device copies from it run at full bus
+// speed and can overlap with kernels. Freed blocks are kept per exact size and reused (the
+// loader allocates batches of a few sizes over and over; cudaHostAlloc costs milliseconds).
+void* pinned_alloc(size_t bytes);
+void pinned_free(void* p, size_t bytes);
 
 // Rounds a request to the block size the caching allocator hands out: 512-byte granules up
 // to 1 MiB, 2 MiB granules above. Exposed for tests.

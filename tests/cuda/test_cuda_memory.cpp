@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cuda_runtime.h>
 
 #include "engine/engine.h"
 
@@ -33,4 +34,24 @@ TEST_CASE("CUDA out-of-memory names the request", "[cuda]") {
   } catch (const Error& e) {
     REQUIRE(std::string(e.what()).find("out of memory") != std::string::npos);
   }
+}
+
+TEST_CASE("Pinned host tensors are page-locked, reused, and copy to the device", "[cuda]") {
+  const void* first = nullptr;
+  {
+    Tensor a = Tensor::empty_pinned(Shape{3, 5, 7, 2});
+    REQUIRE(a.is_pinned());
+    CHECK(a.is_cpu());
+    cudaPointerAttributes attr{};
+    REQUIRE(cudaPointerGetAttributes(&attr, a.raw()) == cudaSuccess);
+    CHECK(attr.type == cudaMemoryTypeHost);  // page-locked host memory known to CUDA
+    float* p = a.data<float>();
+    for (int64_t i = 0; i < a.numel(); ++i) p[i] = float(i) * 0.5f;
+    const Tensor d = a.to(Device::CUDA);
+    CHECK(d.to(Device::CPU).to_vector<float>() == a.to_vector<float>());
+    first = a.raw();
+  }
+  // The freed block of the same size is handed out again (no second cudaHostAlloc).
+  const Tensor again = Tensor::empty_pinned(Shape{3, 5, 7, 2});
+  CHECK(again.raw() == first);
 }
