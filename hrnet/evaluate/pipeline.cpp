@@ -77,7 +77,20 @@ class ProgressLine {
   int64_t last_ = -1;
 };
 
+// The official reads annot/gt_valid.mat; a JSON transcription of it is accepted too.
+fs::path mpii_gt_file(const cfg::Config& cfg) {
+  const fs::path annot = fs::path(cfg.dataset.root) / "annot";
+  const fs::path mat = annot / ("gt_" + cfg.dataset.test_set + ".mat");
+  const fs::path json = annot / ("gt_" + cfg.dataset.test_set + ".json");
+  return fs::exists(mat) || !fs::exists(json) ? mat : json;
+}
+
 }  // namespace
+
+bool metric_available(const cfg::Config& cfg) {
+  if (cfg.dataset.test_set.find("test") != std::string::npos) return false;
+  return !train::is_mpii(cfg) || fs::exists(mpii_gt_file(cfg));
+}
 
 EvalSummary evaluate_model(const cfg::Config& cfg, net::PoseHighResolutionNet& net,
                            const EvalOptions& opt) {
@@ -162,13 +175,11 @@ EvalSummary evaluate_heatmaps(const cfg::Config& cfg, const HeatmapFn& heatmaps,
   if (mpii) {
     s.results_file = opt.output_dir / "pred.mat";
     data::write_pred_mat(s.results_file.string(), mpii_preds);
-    // The official reads annot/gt_valid.mat; a JSON transcription of it is accepted too.
-    const fs::path annot = fs::path(cfg.dataset.root) / "annot";
-    fs::path gt = annot / ("gt_" + set + ".mat");
-    if (!fs::exists(gt)) gt = annot / ("gt_" + set + ".json");
-    if (set.find("test") != std::string::npos || !fs::exists(gt)) {
+    const fs::path gt = mpii_gt_file(cfg);
+    if (!metric_available(cfg)) {
       s.table = fmt::format("no PCKh: {} not found (predictions written to {})\n",
-                            (annot / ("gt_" + set + ".mat")).string(), s.results_file.string());
+                            (fs::path(cfg.dataset.root) / "annot" / ("gt_" + set + ".mat")).string(),
+                            s.results_file.string());
     } else {
       const auto table = data::evaluate_pckh(data::load_mpii_gt(gt.string()), mpii_preds);
       s.values = table.name_values();
@@ -187,7 +198,7 @@ EvalSummary evaluate_heatmaps(const cfg::Config& cfg, const HeatmapFn& heatmaps,
     post::write_coco_results(s.results_file.string(), kept);
     const fs::path gt =
         fs::path(cfg.dataset.root) / "annotations" / ("person_keypoints_" + set + ".json");
-    if (set.find("test") != std::string::npos) {
+    if (!metric_available(cfg)) {
       // The official evaluate returns no metric for test-dev: its GT is not public.
       s.table = fmt::format("no AP for {}: results written to {}\n", set, s.results_file.string());
     } else {

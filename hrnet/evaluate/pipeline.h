@@ -49,6 +49,10 @@ struct EvalSummary {
   std::filesystem::path results_file;  // COCO results JSON, or MPII pred.mat
 };
 
+// Whether evaluate_model can compute the metric for this config: COCO val sets (not test-dev,
+// whose GT is private), MPII when annot/gt_<set>.mat or .json exists.
+bool metric_available(const cfg::Config& cfg);
+
 // What produces the heatmaps of a batch: the network's output, NHWC [B, H_hm, W_hm, J] on any
 // device, for the given NHWC input (the batch's, or its mirror image for the flip test).
 using HeatmapFn = std::function<Tensor(const data::Batch& batch, const Tensor& input_nhwc)>;

@@ -8,14 +8,13 @@ namespace hr::evaluate {
 
 train::ValidationHook full_validation(const cfg::Config& cfg, Device device,
                                       std::filesystem::path output_dir) {
-  auto fallback = train::loss_accuracy_validation(cfg, device);
-  return [cfg, device, output_dir, fallback](net::PoseHighResolutionNet& net, int epoch) {
+  if (!metric_available(cfg)) return train::loss_accuracy_validation(cfg, device);
+  return [cfg, device, output_dir](net::PoseHighResolutionNet& net, int epoch) {
     EvalOptions o;
     o.device = device;
     o.output_dir = output_dir / fmt::format("epoch_{}", epoch);
     o.progress = nullptr;
     const EvalSummary s = evaluate_model(cfg, net, o);
-    if (s.metric_name.empty()) return fallback(net, epoch);
     train::EvalResult r;
     r.metric_name = s.metric_name;
     r.metric = s.metric;

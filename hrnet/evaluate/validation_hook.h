@@ -9,8 +9,9 @@
 namespace hr::evaluate {
 
 // GT or detection boxes per TEST.USE_GT_BBOX (the official per-epoch validation uses the
-// config as given). Where the metric cannot be computed (MPII without gt_<set>.mat), returns
-// the loss/accuracy hook's values instead, named honestly.
+// config as given). Where the metric cannot be computed (metric_available() false: MPII
+// without gt_<set>.mat, a test-dev set) the hook is train::loss_accuracy_validation instead,
+// named honestly ("val_acc").
 train::ValidationHook full_validation(const cfg::Config& cfg, Device device,
                                       std::filesystem::path output_dir);
 

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "hrnet/config/config.h"
 #include "hrnet/evaluate/pipeline.h"
+#include "hrnet/evaluate/validation_hook.h"
 #include "hrnet/from_config.h"
 #include "support/test_data.h"
 
@@ -199,4 +200,33 @@ TEST_CASE("MPII evaluation writes pred.mat and scores PCKh when the GT file exis
   // Perfect heatmaps: every visible joint within half a (51-pixel) head of the truth.
   CHECK(s.metric > 95.0);
   CHECK(s.table.find("| Head |") != std::string::npos);
+}
+
+TEST_CASE("the training validation hook reports AP per epoch, or val_acc without a metric",
+          "[evaluate][train]") {
+  TempDir tmp("hrnet_eval_hook_");
+  const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
+  const auto cfg = hr::cfg::load_config(
+      demo, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini",
+                                     "DATASET.TRAIN_SET", "val2017", "DATASET.TEST_SET", "val2017",
+                                     "WORKERS", "1"});
+  CHECK(hr::evaluate::metric_available(cfg));
+  auto net = hr::net::build_network(cfg);
+  hr::Rng rng(9);
+  net->init_weights(rng);
+  auto hook = hr::evaluate::full_validation(cfg, hr::Device::CPU, tmp.path);
+  const auto r = hook(*net, 3);
+  CHECK(r.metric_name == "AP");
+  REQUIRE(r.values.size() == 10);
+  CHECK(r.metric == r.values[0].second);
+  CHECK(fs::exists(tmp.path / "epoch_3" / "results" / "keypoints_val2017_results_0.json"));
+
+  // MPII without gt_valid.mat: the loss/accuracy validation, named as such.
+  const auto mpii = hr::cfg::load_config(
+      kMpiiCfg, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/mpii-mini",
+                                         "DATASET.TEST_SET", "valid"});
+  CHECK_FALSE(hr::evaluate::metric_available(mpii));
+  const auto test_dev = hr::cfg::load_config(
+      kCocoCfg, std::vector<std::string>{"DATASET.TEST_SET", "test-dev2017"});
+  CHECK_FALSE(hr::evaluate::metric_available(test_dev));
 }
