@@ -53,7 +53,13 @@ std::vector<Box> read_boxes(const std::string& path, const std::string& image, d
     if (e.is_object()) {
       HR_CHECK(e.contains("bbox"), "boxes file '{}': entry {} has no \"bbox\"", path, i);
       if (e.contains("category_id") && e["category_id"] != 1) continue;
-      if (e.contains("image_id") && id >= 0 && e["image_id"] != id) continue;
+      if (e.contains("image_id")) {
+        HR_CHECK(id >= 0,
+                 "boxes file '{}' lists boxes per image_id, but '{}' has no COCO image id in its "
+                 "name: give a file with this image's boxes only",
+                 path, image);
+        if (e["image_id"] != id) continue;
+      }
       if (e.contains("score")) score = e["score"].get<double>();
       bb = &e["bbox"];
     }
