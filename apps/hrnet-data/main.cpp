@@ -100,7 +100,10 @@ void add_inspect(CLI::App& app, InspectOptions& o) {
   sub->add_flag("--augment", o.augment, "training augmentation on the val set too");
   sub->add_option("--seed", o.seed, "loader seed");
   sub->add_option("--epoch", o.epoch, "epoch (shuffle order and augmentation)");
-  sub->add_option("overrides", o.overrides, "official KEY VALUE config overrides");
+  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
+  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two); collected after parsing.
+  sub->allow_extras();
+  sub->footer("Trailing arguments: official KEY VALUE config overrides");
 }
 
 uint8_t to_u8(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
@@ -200,7 +203,10 @@ void add_bench(CLI::App& app, BenchOptions& o) {
       ->check(CLI::Range(0.0, 3600.0));
   sub->add_option("--workers", o.workers, "loader workers (0: all cores)")
       ->check(CLI::Range(0, 1024));
-  sub->add_option("overrides", o.overrides, "official KEY VALUE config overrides");
+  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
+  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two); collected after parsing.
+  sub->allow_extras();
+  sub->footer("Trailing arguments: official KEY VALUE config overrides");
 }
 
 int run_bench(const BenchOptions& o) {
@@ -317,8 +323,14 @@ int main(int argc, char** argv) {
       return app.exit(e);
     }
     if (app.got_subcommand("synth")) return run_synth(synth);
-    if (app.got_subcommand("inspect")) return run_inspect(inspect);
-    if (app.got_subcommand("bench")) return run_bench(bench);
+    if (app.got_subcommand("inspect")) {
+      inspect.overrides = app.get_subcommand("inspect")->remaining();
+      return run_inspect(inspect);
+    }
+    if (app.got_subcommand("bench")) {
+      bench.overrides = app.get_subcommand("bench")->remaining();
+      return run_bench(bench);
+    }
     return 1;
   });
 }

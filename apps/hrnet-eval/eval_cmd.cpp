@@ -23,12 +23,16 @@ void add_eval(CLI::App& app, EvalOptions& o) {
       ->check(CLI::Range(1, 63));
   app.add_option("--max-samples", o.max_samples, "evaluate only the first N boxes (a quick check)");
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-  app.add_option("overrides", o.overrides, "official KEY VALUE config overrides");
+  // The trailing KEY VALUE overrides are CLI11's extras, taken verbatim (main.cpp): a positional
+  // vector would split a bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two.
+  app.allow_extras();
+  app.footer("Trailing arguments: official KEY VALUE config overrides, e.g. TEST.USE_GT_BBOX true");
 }
 
 int run_eval(const EvalOptions& o) {
   HR_CHECK(!o.cfg.empty(), "hrnet-eval: --cfg FILE is required (or use `hrnet-eval score`)");
-  const cfg::Config cfg = cfg::load_config(o.cfg, o.overrides);
+  cfg::Config cfg = cfg::load_config(o.cfg, o.overrides);
+  cfg::join_data_dir(cfg);  // the tail of the official update_config, as hrnet-train
   const Device device = parse_device(o.device);
   if (o.threads > 0) set_num_threads(o.threads);
   HR_CHECK(!cfg.test.model_file.empty(),

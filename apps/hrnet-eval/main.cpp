@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
       return app.exit(e);
     }
     if (score_cmd->parsed()) return hr::app::eval::run_score(score);
+    eval.overrides = app.remaining();
     return hr::app::eval::run_eval(eval);
   });
 }

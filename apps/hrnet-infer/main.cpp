@@ -88,7 +88,11 @@ int main(int argc, char** argv) {
   app.add_option("--output-tensor", o.output_tensor, "safetensors file to write 'heatmaps' [N,J,H/4,W/4]");
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-  app.add_option("overrides", o.overrides, "official KEY VALUE config overrides, e.g. MODEL.NUM_JOINTS 17");
+  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
+  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two).
+  app.allow_extras();
+  app.footer("Trailing arguments: official KEY VALUE config overrides, e.g. MODEL.NUM_JOINTS 17");
   CLI11_PARSE(app, argc, argv);
+  o.overrides = app.remaining();
   return hr::app::guarded_main("hrnet-infer", [&] { return run(o); });
 }

@@ -1,6 +1,7 @@
 // hrnet-train: train HRNet with the official recipe (tools/train.py).
 //
-//   hrnet-train --cfg FILE [--device cpu|cuda] [--seed N] [--threads N] [KEY VALUE ...]
+//   hrnet-train --cfg FILE [--device cpu|cuda] [--seed N] [--threads N] [--validate ap|loss]
+//               [KEY VALUE ...]
 //
 // Writes OUTPUT_DIR/<dataset>/<MODEL.NAME>/<cfg name>/: checkpoint.safetensors,
 // model_best.safetensors, final_state.safetensors, log.jsonl, loss.svg, accuracy.svg and
@@ -12,13 +13,14 @@
 #include "apps/common/app.h"
 #include "engine/threads.h"
 #include "hrnet/config/config.h"
+#include "hrnet/evaluate/validation_hook.h"
 #include "hrnet/train/stop_signal.h"
 #include "hrnet/train/trainer.h"
 
 namespace {
 
 struct Options {
-  std::string cfg, device = "cpu", progress = "auto";
+  std::string cfg, device = "cpu", progress = "auto", validate = "ap";
   uint64_t seed = 0;
   int threads = 0;
   std::vector<std::string> overrides;
@@ -35,6 +37,10 @@ int run(const Options& o) {
   t.device = hr::app::parse_device(o.device);
   t.seed = o.seed;
   t.stop = &hr::train::install_stop_signal_handlers();
+  // The official validate(): the full evaluation pipeline (COCO AP / MPII PCKh) every epoch,
+  // model_best by it; where no metric exists the hook itself falls back to loss/accuracy.
+  if (o.validate == "ap")
+    t.validate = hr::evaluate::full_validation(cfg, t.device, hr::cfg::final_output_dir(cfg, o.cfg));
   t.progress = o.progress == "tty"     ? hr::train::ProgressMode::Tty
                : o.progress == "lines" ? hr::train::ProgressMode::Lines
                                        : hr::train::ProgressMode::Auto;
@@ -57,6 +63,11 @@ int main(int argc, char** argv) {
                                    "official schema; a resumed run keeps its checkpoint's)")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--validate", o.validate,
+                 "ap: the official evaluation (COCO AP / MPII PCKh) after every epoch; loss: "
+                 "validation loss and heatmap accuracy only (faster)")
+      ->check(CLI::IsMember({"ap", "loss"}))
+      ->capture_default_str();
   app.add_option("--progress", o.progress, "auto (a bar on a terminal), tty or lines")
       ->check(CLI::IsMember({"auto", "tty", "lines"}))
       ->capture_default_str();

@@ -81,6 +81,18 @@ TEST_CASE("hrnet-data synth, inspect and bench on a small synthetic set", "[apps
       CHECK(slurp(e.path()) == slurp(again / e.path().filename()));
   }
 
+  SECTION("bracketed override values reach the config whole") {
+    const fs::path pics = tmp.path / "inspect_small";
+    REQUIRE(hrnet_data("inspect --cfg " + kDemoCfg + " --set val --n 1 --out " + pics.string() +
+                           data + " MODEL.IMAGE_SIZE [64,96] MODEL.HEATMAP_SIZE [16,24]",
+                       tmp.path, &out, &err) == 0);
+    for (const auto& e : fs::directory_iterator(pics)) {
+      const auto img = hr::data::decode_image(e.path().string());
+      CHECK(img.width == 64);
+      CHECK(img.height == 96);
+    }
+  }
+
   SECTION("inspect of the val set without augmentation") {
     const fs::path pics = tmp.path / "inspect_val";
     REQUIRE(hrnet_data("inspect --cfg " + kDemoCfg + " --set val --n 2 --out " + pics.string() +

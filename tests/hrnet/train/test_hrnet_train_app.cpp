@@ -52,8 +52,11 @@ TEST_CASE("hrnet-train writes the official output folder and loadable weights", 
   // OUTPUT_DIR / DATASET.DATASET / MODEL.NAME / cfg file name, as create_logger builds it.
   const fs::path out = tmp.path / "output" / "coco" / "pose_hrnet" / "w8_128x96_demo";
   for (const char* f : {"checkpoint.safetensors", "model_best.safetensors", "final_state.safetensors", "log.jsonl",
-                        "loss.svg", "accuracy.svg", "val_acc.svg", "config.yaml"})
+                        "loss.svg", "accuracy.svg", "AP.svg", "config.yaml"})
     CHECK(fs::exists(out / f));
+  // The default validation is the official evaluation: COCO AP on the val set every epoch,
+  // its results file beside the checkpoints.
+  CHECK(fs::exists(out / "epoch_0" / "results" / "keypoints_val2017_results_0.json"));
   CHECK(slurp(out / "loss.svg").find("<polyline") != std::string::npos);
 
   const cfg::Config c = cfg::load_config(test::demo_cfg_path(), overrides);
@@ -71,14 +74,15 @@ TEST_CASE("hrnet-train writes the official output folder and loadable weights", 
       ++epochs;
       CHECK(j.contains("train_loss"));
       CHECK(j.contains("train_acc"));
-      CHECK(j.contains("val_loss"));
-      CHECK(j["metric_name"] == "val_acc");
+      CHECK(j.contains("AP"));
+      CHECK(j.contains("AR"));
+      CHECK(j["metric_name"] == "AP");
     }
     if (j["type"] == "step") ++steps;
   }
   CHECK(epochs == 2);
   CHECK(steps > 2);
-  CHECK(slurp(tmp.path / "log.txt").find("val_acc") != std::string::npos);
+  CHECK(slurp(tmp.path / "log.txt").find("AP ") != std::string::npos);
 }
 
 TEST_CASE("hrnet-train saves a checkpoint and exits 130 on SIGINT", "[train][apps][signal]") {
