@@ -33,7 +33,7 @@
 #include <thread>
 
 #include "apps/common/app.h"
-#include "apps/hrnet-data/pipeline_config.h"
+#include "hrnet/train/data_config.h"
 #include "datasets/image/affine.h"
 #include "datasets/image/image.h"
 #include "datasets/synthetic/synth.h"
@@ -158,12 +158,12 @@ hr::data::Image render_sample(const hr::data::SampleOptions& so, const float* in
 int run_inspect(const InspectOptions& o) {
   const hr::cfg::Config cfg = hr::cfg::load_config(o.cfg, o.overrides);
   const bool train_set = o.set == "train";
-  auto so = hr::app::sample_options(cfg, train_set || o.augment);
-  auto lo = hr::app::loader_options(cfg, train_set);
+  auto so = hr::train::sample_options(cfg, train_set || o.augment);
+  auto lo = hr::train::loader_options(cfg, train_set);
   lo.batch_size = o.n;
   lo.seed = o.seed;
   lo.num_workers = std::min(lo.num_workers > 0 ? lo.num_workers : 4, o.n);
-  auto records = hr::app::load_records(cfg, train_set);
+  auto records = hr::train::load_records(cfg, train_set);
   HR_CHECK(!records.empty(), "{}: the {} set has no records", o.cfg, o.set);
   hr::data::DataLoader loader(std::move(records), so, lo);
   loader.start_epoch(o.epoch);
@@ -213,9 +213,9 @@ int run_bench(const BenchOptions& o) {
   using clock = std::chrono::steady_clock;
   const hr::cfg::Config cfg = hr::cfg::load_config(o.cfg, o.overrides);
   const bool train_set = o.set == "train";
-  const auto so = hr::app::sample_options(cfg, /*train=*/true);
+  const auto so = hr::train::sample_options(cfg, /*train=*/true);
   // Training augmentation is measured on GT boxes (the official never trains on detections).
-  auto records = hr::app::load_records(cfg, train_set, /*detections=*/false);
+  auto records = hr::train::load_records(cfg, train_set, /*detections=*/false);
   HR_CHECK(!records.empty(), "{}: the {} set has no records", o.cfg, o.set);
   fmt::print("{} records of {} ({}), input {}x{}, heatmaps {}x{}, {} joints\n", records.size(),
              cfg.dataset.dataset, train_set ? cfg.dataset.train_set : cfg.dataset.test_set,
@@ -259,7 +259,7 @@ int run_bench(const BenchOptions& o) {
       nw / secs_w, 1e3 * secs_w / nw, 1e3 * t_decode / nw, 1e3 * (secs_w - t_decode) / nw);
 
   // The threaded loader.
-  auto lo = hr::app::loader_options(cfg, true);
+  auto lo = hr::train::loader_options(cfg, true);
   lo.num_workers = o.workers > 0
                        ? o.workers
                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -286,7 +286,7 @@ int run_bench(const BenchOptions& o) {
   eo.shuffle = false;
   auto eso = so;
   eso.train = false;
-  auto eval_records = hr::app::load_records(cfg, train_set);
+  auto eval_records = hr::train::load_records(cfg, train_set);
   const size_t num_eval = eval_records.size();
   hr::data::DataLoader eval(std::move(eval_records), eso, eo);
   samples = 0;

@@ -182,12 +182,10 @@ Image warp_affine(const Image& src, const Affine& M, int out_w, int out_h) {
   return out;
 }
 
-void warp_normalize(const Image& src, const Affine& M, int out_w, int out_h, float* dst_hwc,
+namespace {
+// ToTensor then Normalize, as PyTorch computes them in float32, tabulated per uint8 value.
+void normalize_warp(const Source& src, const Affine& M, int out_w, int out_h, float* dst_hwc,
                     const std::array<float, 3>& mean, const std::array<float, 3>& stddev) {
-  check_warp_args(src, out_w, out_h, "warp_normalize");
-  HR_CHECK(src.channels == 3, "warp_normalize: source has {} channels, expected 3 (RGB)",
-           src.channels);
-  // ToTensor then Normalize, as PyTorch computes them in float32, tabulated per uint8 value.
   float lut[3][256];
   for (int c = 0; c < 3; ++c)
     for (int v = 0; v < 256; ++v) lut[c][v] = (static_cast<float>(v) / 255.0f - mean[c]) / stddev[c];
@@ -196,7 +194,17 @@ void warp_normalize(const Image& src, const Affine& M, int out_w, int out_h, flo
     dst_hwc[o + 1] = lut[1][v[1]];
     dst_hwc[o + 2] = lut[2][v[2]];
   };
-  warp_rows<3>(Source{&src, 0, 0, src.width, src.height}, M, out_w, out_h, sink);
+  warp_rows<3>(src, M, out_w, out_h, sink);
+}
+}  // namespace
+
+void warp_normalize(const Image& src, const Affine& M, int out_w, int out_h, float* dst_hwc,
+                    const std::array<float, 3>& mean, const std::array<float, 3>& stddev) {
+  check_warp_args(src, out_w, out_h, "warp_normalize");
+  HR_CHECK(src.channels == 3, "warp_normalize: source has {} channels, expected 3 (RGB)",
+           src.channels);
+  normalize_warp(Source{&src, 0, 0, src.width, src.height}, M, out_w, out_h, dst_hwc, mean,
+                 stddev);
 }
 
 void warp_normalize(const ImageRegion& src, const Affine& M, int out_w, int out_h, float* dst_hwc,
@@ -211,16 +219,8 @@ void warp_normalize(const ImageRegion& src, const Affine& M, int out_w, int out_
   HR_CHECK(px.pixels.size() == static_cast<size_t>(px.width) * px.height * 3,
            "warp_normalize: region holds {} bytes for {}x{}x3", px.pixels.size(), px.width,
            px.height);
-  float lut[3][256];
-  for (int c = 0; c < 3; ++c)
-    for (int v = 0; v < 256; ++v) lut[c][v] = (static_cast<float>(v) / 255.0f - mean[c]) / stddev[c];
-  auto sink = [dst_hwc, &lut](size_t o, const int* v, int) {
-    dst_hwc[o] = lut[0][v[0]];
-    dst_hwc[o + 1] = lut[1][v[1]];
-    dst_hwc[o + 2] = lut[2][v[2]];
-  };
-  warp_rows<3>(Source{&px, src.x0, src.y0, src.full_width, src.full_height}, M, out_w, out_h,
-               sink);
+  normalize_warp(Source{&px, src.x0, src.y0, src.full_width, src.full_height}, M, out_w, out_h,
+                 dst_hwc, mean, stddev);
 }
 
 }  // namespace hr::data

@@ -15,33 +15,18 @@
 #include "engine/io/safetensors.h"
 #include "hrnet/from_config.h"
 #include "hrnet/weights.h"
+#include "support/files.h"
 #include "support/test_data.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("hrnet_eval_app_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 int run(const std::string& cmd, const fs::path& dir, std::string* out, std::string* err) {
   const int rc = std::system((cmd + " > " + (dir / "o.txt").string() + " 2> " +
                               (dir / "e.txt").string()).c_str());
-  *out = slurp(dir / "o.txt");
-  *err = slurp(dir / "e.txt");
+  *out = hr::test::read_text(dir / "o.txt");
+  *err = hr::test::read_text(dir / "e.txt");
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
@@ -59,7 +44,7 @@ fs::path demo_weights(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("hrnet-eval --cfg evaluates a model on coco-mini end to end", "[apps][eval]") {
-  TempDir tmp;
+  hr::test::ScratchDir tmp("eval_app");
   const fs::path w = demo_weights(tmp.path);
   const std::string mini = hr::test::test_data_dir() + "/coco-mini";
   const std::string base = std::string(HRNET_EVAL_EXE) + " --cfg " + kDemoCfg + " --out " +
@@ -104,7 +89,7 @@ TEST_CASE("hrnet-eval --cfg evaluates a model on coco-mini end to end", "[apps][
 
 TEST_CASE("hrnet-infer --image draws keypoints of boxes or of the whole picture",
           "[apps][infer]") {
-  TempDir tmp;
+  hr::test::ScratchDir tmp("eval_app");
   const fs::path w = demo_weights(tmp.path);
   const std::string mini = hr::test::test_data_dir() + "/coco-mini";
   const std::string image = mini + "/images/val2017/000000196141.jpg";

@@ -11,26 +11,11 @@
 #include <sstream>
 
 #include "datasets/image/image.h"
+#include "support/files.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("hrnet_data_test_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Runs hrnet-data with `args`; stdout and stderr go to files in `dir`. Returns the exit code.
 int hrnet_data(const std::string& args, const fs::path& dir, std::string* out = nullptr,
@@ -39,8 +24,8 @@ int hrnet_data(const std::string& args, const fs::path& dir, std::string* out = 
   const std::string cmd = std::string(HRNET_DATA_EXE) + " " + args + " > " + o.string() + " 2> " +
                           e.string();
   const int rc = std::system(cmd.c_str());
-  if (out) *out = slurp(o);
-  if (err) *err = slurp(e);
+  if (out) *out = hr::test::read_text(o);
+  if (err) *err = hr::test::read_text(e);
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
@@ -49,7 +34,7 @@ const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w
 }  // namespace
 
 TEST_CASE("hrnet-data synth, inspect and bench on a small synthetic set", "[apps][data]") {
-  TempDir tmp;
+  hr::test::ScratchDir tmp("data_app");
   const fs::path root = tmp.path / "synthetic";
   std::string out, err;
   REQUIRE(hrnet_data("synth --out " + root.string() + " --images 12 --seed 3 --threads 2",
@@ -78,7 +63,7 @@ TEST_CASE("hrnet-data synth, inspect and bench on a small synthetic set", "[apps
                            data,
                        tmp.path) == 0);
     for (const auto& e : fs::directory_iterator(pics))
-      CHECK(slurp(e.path()) == slurp(again / e.path().filename()));
+      CHECK(hr::test::read_text(e.path()) == hr::test::read_text(again / e.path().filename()));
   }
 
   SECTION("bracketed override values reach the config whole") {

@@ -15,21 +15,12 @@
 #include "hrnet/evaluate/pipeline.h"
 #include "hrnet/evaluate/validation_hook.h"
 #include "hrnet/from_config.h"
+#include "support/files.h"
 #include "support/test_data.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag)
-      : path(fs::temp_directory_path() / (tag + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 const std::string kCocoCfg =
     std::string(HRNET_EXPERIMENTS_DIR) + "/coco/hrnet/w32_256x192_adam_lr1e-3.yaml";
@@ -52,7 +43,7 @@ hr::evaluate::HeatmapFn targets() {
 
 TEST_CASE("evaluation of perfect heatmaps on coco-mini GT boxes scores near 1",
           "[evaluate][coco]") {
-  TempDir tmp("hrnet_eval_perfect_");
+  hr::test::ScratchDir tmp("hrnet_eval_perfect_");
   const auto cfg = coco_mini({"TEST.USE_GT_BBOX", "true", "TEST.FLIP_TEST", "false"});
   hr::evaluate::EvalOptions o;
   o.output_dir = tmp.path;
@@ -86,7 +77,7 @@ TEST_CASE("evaluation of perfect heatmaps on coco-mini GT boxes scores near 1",
 
 TEST_CASE("evaluation of wrong heatmaps scores near 0, and DARK decoding runs",
           "[evaluate][coco]") {
-  TempDir tmp("hrnet_eval_wrong_");
+  hr::test::ScratchDir tmp("hrnet_eval_wrong_");
   const auto cfg = coco_mini({"TEST.USE_GT_BBOX", "true", "TEST.FLIP_TEST", "false"});
   hr::evaluate::EvalOptions o;
   o.output_dir = tmp.path;
@@ -114,7 +105,7 @@ TEST_CASE("evaluation of wrong heatmaps scores near 0, and DARK decoding runs",
 
 TEST_CASE("evaluation with detector boxes runs the network with the flip test",
           "[evaluate][coco]") {
-  TempDir tmp("hrnet_eval_net_");
+  hr::test::ScratchDir tmp("hrnet_eval_net_");
   const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
   const auto cfg = hr::cfg::load_config(
       demo, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini", "DATASET.TEST_SET",
@@ -138,7 +129,7 @@ TEST_CASE("evaluation with detector boxes runs the network with the flip test",
 
 TEST_CASE("MPII evaluation writes pred.mat and scores PCKh when the GT file exists",
           "[evaluate][mpii]") {
-  TempDir tmp("hrnet_eval_mpii_");
+  hr::test::ScratchDir tmp("hrnet_eval_mpii_");
   // mpii-mini has no gt_valid.mat: copy it and add a JSON ground truth made from valid.json
   // (head boxes invented around the head joints) so the PCKh path runs.
   const fs::path root = tmp.path / "mpii";
@@ -204,7 +195,7 @@ TEST_CASE("MPII evaluation writes pred.mat and scores PCKh when the GT file exis
 
 TEST_CASE("the training validation hook reports AP per epoch, or val_acc without a metric",
           "[evaluate][train]") {
-  TempDir tmp("hrnet_eval_hook_");
+  hr::test::ScratchDir tmp("hrnet_eval_hook_");
   const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
   const auto cfg = hr::cfg::load_config(
       demo, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini",
