@@ -21,8 +21,8 @@ namespace hr::data::post {
 int64_t image_id_from_path(std::string_view path);
 
 // The file's text. Every number must be finite (JSON has no NaN; the official json_tricks
-// would write a NaN that pycocotools cannot read): a non-finite value is an hr::Error naming
-// the instance. Keypoint values are the float values widened to double, as the official writes
+// would write a bare NaN, which Python's json reads but which poisons OKS and the ranking): a
+// non-finite value is an hr::Error naming the instance. Keypoint values are the float values widened to double, as the official writes
 // its float32 predictions.
 std::string coco_results_text(std::span<const PoseInstance> instances, int category_id = 1);
 
