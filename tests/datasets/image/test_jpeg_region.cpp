@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
 #include <string>
 #include <vector>
 
@@ -220,4 +223,26 @@ TEST_CASE("warp_normalize of a region equals the full warp, and refuses a region
   // A region that misses pixels the crop reads is an error, not a silent black patch.
   CHECK_THROWS_WITH(hr::data::warp_normalize(region_of(15, 20, 25, 40), M, 24, 32, b.data()),
                     Catch::Contains("outside the decoded region"));
+}
+
+TEST_CASE("our JPEG decode gives OpenCV's pixels on every fixture image", "[image][jpeg]") {
+  // tests/reference/make_decode_checksums.py: cv2.imread + BGR->RGB of the same files.
+  if (!hr::data::turbojpeg_available()) return;  // stb's IDCT differs from libjpeg's
+  std::ifstream f(std::string(HRNET_DECODE_FIXTURES) + "/opencv_rgb_crc32.json");
+  REQUIRE(f.good());
+  const auto j = nlohmann::json::parse(f);
+  int n = 0;
+  for (const auto& [rel, e] : j["images"].items()) {
+    const auto im = hr::data::decode_image(hr::test::test_data_dir() + "/" + rel);
+    INFO(rel);
+    REQUIRE(im.width == e["width"].get<int>());
+    REQUIRE(im.height == e["height"].get<int>());
+    const uLong crc = crc32(0L, im.pixels.data(), static_cast<uInt>(im.pixels.size()));
+    int64_t sum = 0;
+    for (const uint8_t v : im.pixels) sum += v;
+    CHECK(sum == e["sum"].get<int64_t>());
+    CHECK(crc == e["crc32"].get<uint64_t>());
+    ++n;
+  }
+  CHECK(n == 9);
 }
