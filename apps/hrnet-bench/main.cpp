@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/common/app.h"
+#include "apps/common/config_overrides.h"
 #include "model_bench.h"
 #include "ops_bench.h"
 
@@ -83,12 +84,9 @@ void register_model(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-eval", o.no_eval, "time only the training step");
   cmd->add_flag("--no-bn-fold", o.no_bn_fold, "eval without folding BN into the convs (for comparison)");
   cmd->add_option("--json", o.json, "also write the results as JSON");
-  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
-  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two).
-  cmd->allow_extras();
-  cmd->footer("Trailing arguments: official KEY VALUE config overrides");
+  hr::app::accept_config_overrides(*cmd);
   cmd->callback([cmd, &exit_code] {
-    o.overrides = cmd->remaining();
+    o.overrides = hr::app::config_overrides(*cmd);
     exit_code = hr::app::guarded_main("hrnet-bench model", [] {
       o.batches = parse_batches(batches);
       return hr::bench::run_model_bench(o);
@@ -101,10 +99,9 @@ void register_summary(CLI::App& app, int& exit_code) {
   static std::vector<std::string> overrides;
   CLI::App* cmd = app.add_subcommand("summary", "params and multiply-adds per stage of a config's network");
   cmd->add_option("--cfg", cfg, "experiment YAML (official schema)")->required()->check(CLI::ExistingFile);
-  cmd->allow_extras();  // KEY VALUE overrides, verbatim (see register_model)
-  cmd->footer("Trailing arguments: official KEY VALUE config overrides");
+  hr::app::accept_config_overrides(*cmd);
   cmd->callback([cmd, &exit_code] {
-    overrides = cmd->remaining();
+    overrides = hr::app::config_overrides(*cmd);
     exit_code = hr::app::guarded_main("hrnet-bench summary", [] { return hr::bench::run_summary(cfg, overrides); });
   });
 }

@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "apps/common/app.h"
+#include "apps/common/config_overrides.h"
 #include "hrnet/train/data_config.h"
 #include "datasets/image/affine.h"
 #include "datasets/image/image.h"
@@ -100,10 +101,7 @@ void add_inspect(CLI::App& app, InspectOptions& o) {
   sub->add_flag("--augment", o.augment, "training augmentation on the val set too");
   sub->add_option("--seed", o.seed, "loader seed");
   sub->add_option("--epoch", o.epoch, "epoch (shuffle order and augmentation)");
-  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
-  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two); collected after parsing.
-  sub->allow_extras();
-  sub->footer("Trailing arguments: official KEY VALUE config overrides");
+  hr::app::accept_config_overrides(*sub);
 }
 
 uint8_t to_u8(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
@@ -203,10 +201,7 @@ void add_bench(CLI::App& app, BenchOptions& o) {
       ->check(CLI::Range(0.0, 3600.0));
   sub->add_option("--workers", o.workers, "loader workers (0: all cores)")
       ->check(CLI::Range(0, 1024));
-  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
-  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two); collected after parsing.
-  sub->allow_extras();
-  sub->footer("Trailing arguments: official KEY VALUE config overrides");
+  hr::app::accept_config_overrides(*sub);
 }
 
 int run_bench(const BenchOptions& o) {
@@ -324,11 +319,11 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("synth")) return run_synth(synth);
     if (app.got_subcommand("inspect")) {
-      inspect.overrides = app.get_subcommand("inspect")->remaining();
+      inspect.overrides = hr::app::config_overrides(*app.get_subcommand("inspect"));
       return run_inspect(inspect);
     }
     if (app.got_subcommand("bench")) {
-      bench.overrides = app.get_subcommand("bench")->remaining();
+      bench.overrides = hr::app::config_overrides(*app.get_subcommand("bench"));
       return run_bench(bench);
     }
     return 1;

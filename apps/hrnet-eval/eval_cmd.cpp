@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "apps/common/app.h"
+#include "apps/common/config_overrides.h"
 #include "engine/error.h"
 #include "engine/threads.h"
 #include "hrnet/config/config.h"
@@ -23,10 +24,7 @@ void add_eval(CLI::App& app, EvalOptions& o) {
       ->check(CLI::Range(1, 63));
   app.add_option("--max-samples", o.max_samples, "evaluate only the first N boxes (a quick check)");
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-  // The trailing KEY VALUE overrides are CLI11's extras, taken verbatim (main.cpp): a positional
-  // vector would split a bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two.
-  app.allow_extras();
-  app.footer("Trailing arguments: official KEY VALUE config overrides, e.g. TEST.USE_GT_BBOX true");
+  hr::app::accept_config_overrides(app);  // read in main.cpp after parsing
 }
 
 int run_eval(const EvalOptions& o) {

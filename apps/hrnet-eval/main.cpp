@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/common/app.h"
+#include "apps/common/config_overrides.h"
 #include "apps/hrnet-eval/eval_cmd.h"
 #include "apps/hrnet-eval/score_cmd.h"
 
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
       return app.exit(e);
     }
     if (score_cmd->parsed()) return hr::app::eval::run_score(score);
-    eval.overrides = app.remaining();
+    eval.overrides = hr::app::config_overrides(app);
     return hr::app::eval::run_eval(eval);
   });
 }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "apps/common/app.h"
+#include "apps/common/config_overrides.h"
 #include "apps/hrnet-infer/image_mode.h"
 #include "engine/engine.h"
 #include "engine/io/safetensors.h"
@@ -88,11 +89,8 @@ int main(int argc, char** argv) {
   app.add_option("--output-tensor", o.output_tensor, "safetensors file to write 'heatmaps' [N,J,H/4,W/4]");
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-  // Trailing KEY VALUE overrides: CLI11's extras, verbatim (a positional vector would split a
-  // bracketed value such as `MODEL.IMAGE_SIZE [192,256]` in two).
-  app.allow_extras();
-  app.footer("Trailing arguments: official KEY VALUE config overrides, e.g. MODEL.NUM_JOINTS 17");
+  hr::app::accept_config_overrides(app, "MODEL.NUM_JOINTS 17");
   CLI11_PARSE(app, argc, argv);
-  o.overrides = app.remaining();
+  o.overrides = hr::app::config_overrides(app);
   return hr::app::guarded_main("hrnet-infer", [&] { return run(o); });
 }

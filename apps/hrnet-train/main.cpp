@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "apps/common/app.h"
+#include "apps/common/config_overrides.h"
 #include "engine/threads.h"
 #include "hrnet/config/config.h"
 #include "hrnet/evaluate/validation_hook.h"
@@ -71,12 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--progress", o.progress, "auto (a bar on a terminal), tty or lines")
       ->check(CLI::IsMember({"auto", "tty", "lines"}))
       ->capture_default_str();
-  // The trailing KEY VALUE overrides are taken as CLI11's unparsed extras, verbatim: a
-  // positional vector option would expand a bracketed value such as `TRAIN.LR_STEP [170,200]`
-  // into two items and the pairs would fall apart. Unknown keys are refused by the config.
-  app.allow_extras();
-  app.footer("Trailing arguments: official KEY VALUE config overrides, e.g. TRAIN.END_EPOCH 10");
+  hr::app::accept_config_overrides(app, "TRAIN.END_EPOCH 10");
   CLI11_PARSE(app, argc, argv);
-  o.overrides = app.remaining();
+  o.overrides = hr::app::config_overrides(app);
   return hr::app::guarded_main("hrnet-train", [&] { return run(o); });
 }

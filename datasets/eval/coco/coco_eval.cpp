@@ -8,7 +8,7 @@
 #include <numeric>
 #include <thread>
 
-#include "datasets/eval/coco/numpy_sum.h"
+#include "datasets/eval/numpy_sum.h"
 #include "engine/error.h"
 
 namespace hr::data::cocoeval {
@@ -63,7 +63,7 @@ double compute_oks(const GtAnnotation& gt, const Keypoints& dt, const Params& pa
     const double e = (dx * dx + dy * dy) / var / scale / 2;
     terms[n++] = std::exp(-e);
   }
-  return detail::numpy_sum(terms, static_cast<size_t>(n)) / n;
+  return data::numpy_sum(terms, static_cast<size_t>(n)) / n;
 }
 
 namespace {

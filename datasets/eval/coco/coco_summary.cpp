@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "datasets/eval/coco/coco_eval.h"
-#include "datasets/eval/coco/numpy_sum.h"
+#include "datasets/eval/numpy_sum.h"
 #include "engine/io/file.h"
 
 namespace hr::data::cocoeval {
@@ -52,7 +52,7 @@ double summarize_one(const EvalResult& r, const Query& q) {
   for (const double v : vals)
     if (v > -1) kept.push_back(v);
   if (kept.empty()) return -1;
-  return detail::numpy_sum(kept.data(), kept.size()) / static_cast<double>(kept.size());
+  return data::numpy_sum(kept.data(), kept.size()) / static_cast<double>(kept.size());
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // numpy and change which joints sit exactly on a threshold.
 #include "datasets/eval/mpii/pckh.h"
 
+#include "datasets/eval/numpy_sum.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -22,20 +24,12 @@ constexpr int kPelvis = 6, kThorax = 7;  // PCKh.mask[6:8] = True, by index, not
 
 bool masked(int j) { return j == kPelvis || j == kThorax; }
 
-// np.sum of 16 float64 values: numpy reduces from the identity 0 with its pairwise loop,
-// which for 16 values keeps 8 running sums r[k] = a[k] + a[k + 8] and combines them as
-// ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)). Masked entries enter as 0 (filled(0)).
-double numpy_sum16(const std::array<double, kJ>& a) {
-  double r[8];
-  for (int k = 0; k < 8; ++k) r[k] = a[k] + a[k + 8];
-  return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-}
-
 // sum(PCK_j * jnt_ratio_j) over the unmasked joints.
 double weighted_mean(const std::array<double, kJ>& pck, const std::array<double, kJ>& ratio) {
   std::array<double, kJ> prod{};
   for (int j = 0; j < kJ; ++j) prod[j] = masked(j) ? 0.0 : pck[j] * ratio[j];
-  return numpy_sum16(prod);
+  // Masked entries enter as 0 (filled(0)); np.sum's pairwise order (numpy_sum.h).
+  return numpy_sum(prod.data(), prod.size());
 }
 
 std::string fmt3(double v) {

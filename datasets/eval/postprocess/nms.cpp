@@ -1,5 +1,7 @@
 #include "datasets/eval/postprocess/nms.h"
 
+#include "datasets/eval/numpy_sum.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,28 +18,6 @@ constexpr std::array<double, 17> kCocoSigmas = {
     .26 / 10.0, .25 / 10.0, .25 / 10.0, .35 / 10.0, .35 / 10.0, .79 / 10.0,
     .79 / 10.0, .72 / 10.0, .72 / 10.0, .62 / 10.0, .62 / 10.0, 1.07 / 10.0,
     1.07 / 10.0, .87 / 10.0, .87 / 10.0, .89 / 10.0, .89 / 10.0};
-
-// np.sum's order for a short contiguous float64 array (numpy's pairwise_sum below its
-// 128-element block): sequential under 8 elements, else 8 interleaved accumulators combined
-// as a tree, then the tail. Matching it keeps OKS values on the official's bits, which
-// matters only for comparisons that land exactly on the threshold.
-double numpy_sum(std::span<const double> a) {
-  const size_t n = a.size();
-  if (n < 8) {
-    double r = 0;
-    for (double v : a) r += v;
-    return r;
-  }
-  HR_CHECK(n <= 128, "numpy_sum: {} terms (only numpy's first pairwise block is mirrored)", n);
-  double r[8];
-  for (int j = 0; j < 8; ++j) r[j] = a[j];
-  size_t i = 8;
-  for (; i < n - (n % 8); i += 8)
-    for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-  double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-  for (; i < n; ++i) res += a[i];
-  return res;
-}
 
 std::span<const double> pick_sigmas(const std::vector<double>& s) {
   return s.empty() ? coco_sigmas() : std::span<const double>(s);
@@ -123,7 +103,9 @@ double oks_iou(std::span<const KeypointPred> a, std::span<const KeypointPred> b,
     const double e = static_cast<double>(d2) / var / area / 2;
     terms[j] = std::exp(-e);
   }
-  return numpy_sum(terms) / static_cast<double>(a.size());
+  // np.sum's pairwise order keeps OKS on the official's bits (it matters only for values
+  // landing exactly on the threshold).
+  return numpy_sum(terms.data(), terms.size()) / static_cast<double>(a.size());
 }
 
 std::vector<int> descending_order(std::span<const double> scores) {

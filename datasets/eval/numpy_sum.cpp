@@ -1,6 +1,6 @@
-#include "datasets/eval/coco/numpy_sum.h"
+#include "datasets/eval/numpy_sum.h"
 
-namespace hr::data::cocoeval::detail {
+namespace hr::data {
 
 double numpy_pairwise_sum(const double* a, size_t n) {
   if (n < 8) {
@@ -23,4 +23,4 @@ double numpy_pairwise_sum(const double* a, size_t n) {
   return numpy_pairwise_sum(a, n2) + numpy_pairwise_sum(a + n2, n - n2);
 }
 
-}  // namespace hr::data::cocoeval::detail
+}  // namespace hr::data
