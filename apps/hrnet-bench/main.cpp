@@ -6,6 +6,7 @@
 
 #include "apps/common/app.h"
 #include "apps/common/config_overrides.h"
+#include "convergence_bench.h"
 #include "model_bench.h"
 #include "ops_bench.h"
 
@@ -106,6 +107,29 @@ void register_summary(CLI::App& app, int& exit_code) {
   });
 }
 
+void register_convergence(CLI::App& app, int& exit_code) {
+  static hr::bench::ConvergenceOptions o;
+  CLI::App* cmd = app.add_subcommand(
+      "convergence", "train on synthetic people on the CPU and report COCO AP on held-out images against wall time");
+  cmd->add_option("--cfg", o.cfg, "experiment YAML (official schema)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data", o.data, "synthetic dataset folder (rendered with the demo preset when empty)")
+      ->capture_default_str();
+  cmd->add_option("--images", o.images, "images to render when the folder is empty (10% held out)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t(10), int64_t(1000000)));
+  cmd->add_option("--data-seed", o.data_seed, "seed of the rendered dataset")->capture_default_str();
+  cmd->add_option("--out", o.out, "OUTPUT_DIR of the training run")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "training seed")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--target", o.target, "AP to reach")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--budget-s", o.budget_s, "wall-time goal in seconds")->capture_default_str();
+  hr::app::accept_config_overrides(*cmd);
+  cmd->callback([cmd, &exit_code] {
+    o.overrides = hr::app::config_overrides(*cmd);
+    exit_code = hr::app::guarded_main("hrnet-bench convergence", [] { return hr::bench::run_convergence_bench(o); });
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +139,7 @@ int main(int argc, char** argv) {
   register_ops(app, exit_code);
   register_model(app, exit_code);
   register_summary(app, exit_code);
+  register_convergence(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

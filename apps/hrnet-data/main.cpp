@@ -1,7 +1,8 @@
 // hrnet-data: dataset tools.
 //
-//   hrnet-data synth --out DIR --images N --seed S [--val-fraction F] [--min-size PX]
-//                    [--max-size PX] [--max-people K] [--threads T]
+//   hrnet-data synth --out DIR --images N --seed S [--preset standard|demo] [--val-fraction F]
+//                    [--min-size PX] [--max-size PX] [--max-people K] [--min-clutter K]
+//                    [--max-clutter K] [--occluder-prob P] [--back-view-prob P] [--threads T]
 //
 // `synth` renders synthetic people with the 17 COCO keypoints and writes a dataset in the COCO
 // layout (images/{train,val}2017/*.png, annotations/person_keypoints_{train,val}2017.json,
@@ -24,6 +25,8 @@
 // shuffled and augmented; evaluation: dataset order, no augmentation).
 // DATASET.ROOT resolves relative to the current directory.
 #include <CLI/CLI.hpp>
+
+#include <optional>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -47,7 +50,10 @@ struct SynthOptions {
   int64_t images = 1000;
   uint64_t seed = 0;
   double val_fraction = 0.1;
-  int min_size = 256, max_size = 480, max_people = 4;
+  std::string preset = "standard";
+  // Unset: the preset's value.
+  std::optional<int> min_size, max_size, max_people, min_clutter, max_clutter;
+  std::optional<double> occluder_prob, back_view_prob;
   int threads = 0;
 };
 
@@ -58,9 +64,22 @@ void add_synth(CLI::App& app, SynthOptions& o) {
   sub->add_option("--seed", o.seed, "random seed");
   sub->add_option("--val-fraction", o.val_fraction, "fraction of images in val2017")
       ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--preset", o.preset,
+                  "standard (1-4 people, occluders, back views) or demo (the main job's easier set: one "
+                  "person, no occluders or back views, few distractors); the options below override it")
+      ->check(CLI::IsMember({"standard", "demo"}))
+      ->capture_default_str();
   sub->add_option("--min-size", o.min_size, "smallest image width in pixels")->check(CLI::Range(64, 8192));
   sub->add_option("--max-size", o.max_size, "largest image width in pixels")->check(CLI::Range(64, 8192));
   sub->add_option("--max-people", o.max_people, "most people per image")->check(CLI::Range(1, 16));
+  sub->add_option("--min-clutter", o.min_clutter, "fewest background distractors per image")
+      ->check(CLI::Range(0, 1000));
+  sub->add_option("--max-clutter", o.max_clutter, "most background distractors per image")
+      ->check(CLI::Range(0, 1000));
+  sub->add_option("--occluder-prob", o.occluder_prob, "chance of foreground occluders in an image")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--back-view-prob", o.back_view_prob, "chance that a figure faces away")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--threads", o.threads, "worker threads (0: all cores)");
 }
 
@@ -70,9 +89,17 @@ int run_synth(const SynthOptions& o) {
   d.num_images = o.images;
   d.seed = o.seed;
   d.val_fraction = o.val_fraction;
-  d.render.min_size = o.min_size;
-  d.render.max_size = o.max_size;
-  d.render.max_people = o.max_people;
+  d.render = hr::data::synth::render_preset(o.preset);
+  auto set = [](auto& field, const auto& value) {
+    if (value) field = *value;
+  };
+  set(d.render.min_size, o.min_size);
+  set(d.render.max_size, o.max_size);
+  set(d.render.max_people, o.max_people);
+  set(d.render.min_clutter, o.min_clutter);
+  set(d.render.max_clutter, o.max_clutter);
+  set(d.render.occluder_prob, o.occluder_prob);
+  set(d.render.back_view_prob, o.back_view_prob);
   const auto t0 = std::chrono::steady_clock::now();
   const auto s = hr::data::synth::write_dataset(o.out, d);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

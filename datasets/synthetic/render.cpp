@@ -272,7 +272,7 @@ std::vector<V2> convex_hull(std::vector<V2> p) {
 // ---------------------------------------------------------------------------------------------
 // Background: a coarse bilinear colour field, clutter shapes and grain.
 
-void draw_background(Canvas& cv, Rng& rng) {
+void draw_background(Canvas& cv, Rng& rng, int min_clutter, int max_clutter) {
   const int w = cv.width(), h = cv.height();
   const int gx = int(rng.randint(4)) + 2, gy = int(rng.randint(4)) + 2;
   const Color base = random_color(rng);
@@ -299,7 +299,7 @@ void draw_background(Canvas& cv, Rng& rng) {
     }
   }
   // Clutter: soft blobs, boxes and sticks (limb-like distractors keep the task honest).
-  const int n = int(rng.randint(10)) + 3;
+  const int n = min_clutter + int(rng.randint(max_clutter - min_clutter + 1));
   const double diag = std::hypot(w, h);
   for (int i = 0; i < n; ++i) {
     const double kind = rng.uniform();
@@ -638,13 +638,19 @@ Scene render_scene(uint64_t seed, int64_t index, const RenderOptions& opt) {
   HR_CHECK(opt.min_size >= 64 && opt.max_size >= opt.min_size && opt.max_size <= 8192,
            "synthetic: image sizes must satisfy 64 <= min_size <= max_size <= 8192 (got {}, {})",
            opt.min_size, opt.max_size);
+  HR_CHECK(opt.min_clutter >= 0 && opt.max_clutter >= opt.min_clutter && opt.max_clutter <= 1000,
+           "synthetic: clutter counts must satisfy 0 <= min <= max <= 1000 (got {}, {})", opt.min_clutter,
+           opt.max_clutter);
+  HR_CHECK(opt.occluder_prob >= 0 && opt.occluder_prob <= 1 && opt.back_view_prob >= 0 && opt.back_view_prob <= 1,
+           "synthetic: occluder and back-view probabilities must be in [0, 1] (got {}, {})", opt.occluder_prob,
+           opt.back_view_prob);
   HR_CHECK(opt.max_people >= 1 && opt.max_people <= 16, "synthetic: max_people must be in [1, 16], got {}",
            opt.max_people);
   Rng rng(image_seed(seed, index));
   const int w = int(rng.uniform(opt.min_size, opt.max_size + 1));
   const int h = std::max(64, int(std::lround(w * rng.uniform(0.65, 1.0))));
   Canvas cv(w, h);
-  draw_background(cv, rng);
+  draw_background(cv, rng, opt.min_clutter, opt.max_clutter);
 
   const int n = int(rng.randint(opt.max_people)) + 1;
   std::vector<double> heights(n);

@@ -57,7 +57,19 @@ struct RenderOptions {
   int max_people = 4;   // 1..max_people figures per image
   double back_view_prob = 0.15;
   double occluder_prob = 0.25;  // chance of foreground occluder objects in an image
+  // Background distractors (blobs, boxes, limb-like sticks) per image, uniform in [min, max].
+  int min_clutter = 3;
+  int max_clutter = 12;
 };
+
+// Named settings of the renderer, for `hrnet-data synth --preset NAME` and the benchmarks:
+//   "standard": the defaults above (1-4 people, occluders, back views, 3-12 distractors);
+//   "demo": the main job's data (scripts/demo.sh, `hrnet-bench convergence`): one person per
+//           image, no back views and no foreground occluders, 0-3 distractors. Poses, clothing,
+//           textures, backgrounds and sizes vary as in "standard": what is left out are the
+//           ambiguities that a tiny network cannot resolve in a few minutes of CPU training.
+// Throws hr::Error naming the preset otherwise.
+RenderOptions render_preset(const std::string& name);
 
 // The seed of image `index` of a dataset with seed `seed` (splitmix64 of both).
 uint64_t image_seed(uint64_t seed, int64_t index);

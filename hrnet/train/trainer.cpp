@@ -78,6 +78,7 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 }  // namespace
 
 TrainResult train(const TrainOptions& opt) {
+  const auto run_start = Clock::now();
   const cfg::Config& c = opt.cfg;
   HR_CHECK(c.train.end_epoch >= c.train.begin_epoch, "TRAIN.END_EPOCH {} is before TRAIN.BEGIN_EPOCH {}",
            c.train.end_epoch, c.train.begin_epoch);
@@ -145,6 +146,10 @@ TrainResult train(const TrainOptions& opt) {
            c.dataset.root);
   const ValidationHook validate = opt.validate ? opt.validate : loss_accuracy_validation(c, opt.device);
   json history = json::parse(st.history.empty() ? "[]" : st.history);
+  // Wall time of the whole run, validation and checkpoints included; a resumed run continues
+  // from its last finished epoch's (the part of an epoch cut short by an interrupt is lost).
+  const double elapsed_before =
+      !history.empty() && history.back().contains("elapsed_s") ? history.back()["elapsed_s"].get<double>() : 0.0;
   const int64_t nb = loader.num_batches();
   progress.message(fmt::format("=> {} training samples, {} batches of {} per epoch, epochs {}..{}, seed {}",
                                loader.dataset_size(), nb, loader.options().batch_size, begin,
@@ -261,6 +266,7 @@ TrainResult train(const TrainOptions& opt) {
     json rec = {{"epoch", epoch}, {"train_loss", loss_m.avg}, {"train_acc", acc_m.avg}, {"lr", optimizer->lr()}};
     for (const auto& [k, v] : ev.values) rec[k] = v;
     rec[ev.metric_name] = ev.metric;
+    rec["elapsed_s"] = elapsed_before + seconds_since(run_start);
     history.push_back(rec);
     st.epoch = epoch + 1;
     st.batch = 0;
