@@ -191,7 +191,8 @@ void fold_bn(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
 void fold_bn_cuda(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
 #if defined(HRNET_WITH_CUDA)
   const Tensor& w0 = conv.weight().value();
-  for (const Tensor* t : {&bn.weight().value(), &bn.bias().value(), &bn.running_mean(), &bn.running_var()})
+  const Tensor* bn_tensors[] = {&bn.weight().value(), &bn.bias().value(), &bn.running_mean(), &bn.running_var()};
+  for (const Tensor* t : bn_tensors)
     ops::detail::check_compatible("conv_bn fold", w0, *t, "batch norm parameter");
   kern::bn_fold_cuda(conv.out_channels, w0.numel() / conv.out_channels, w0.data<float>(),
                      conv.bias().defined() ? conv.bias().value().data<float>() : nullptr,
