@@ -3,15 +3,11 @@
 #pragma once
 #include <fmt/format.h>
 
-#include <stdexcept>
 #include <string>
 
-namespace hr {
+#include "kernels/common/error.h"  // class hr::Error
 
-class Error : public std::runtime_error {
- public:
-  explicit Error(const std::string& what) : std::runtime_error(what) {}
-};
+namespace hr {
 
 template <typename... Args>
 [[noreturn]] void fail(fmt::format_string<Args...> f, Args&&... args) {

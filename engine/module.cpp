@@ -1,6 +1,10 @@
 #include "engine/module.h"
 
+#include "engine/cuda/device.h"
 #include "engine/ops.h"
+#include "engine/ops/dispatch.h"
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/batchnorm/batchnorm.h"
 #include "kernels/common/conv_shape.h"
 
 #include <atomic>
@@ -147,9 +151,13 @@ BatchNorm2d::BatchNorm2d(int c, double m, double e) : channels(c), momentum(m), 
 Var BatchNorm2d::forward(const Var& x) {
   if (is_training()) {
     Tensor& n = num_batches_tracked();
-    Tensor host = n.to(Device::CPU);
-    host.data<int64_t>()[0] += 1;
-    if (!n.shares_storage(host)) n.copy_from(host);
+    if (n.is_cpu()) {
+      n.data<int64_t>()[0] += 1;
+    } else {
+#if defined(HRNET_WITH_CUDA)
+      kern::increment_i64_cuda(n.data<int64_t>(), cuda::compute_stream());  // no host round trip
+#endif
+    }
   }
   return ops::batch_norm(x, weight_, bias_, running_mean(), running_var(), is_training(), momentum, eps);
 }
@@ -173,11 +181,29 @@ void fold_bn(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
   T* wf = w.data<T>();
   T* bf = b.data<T>();
   for (int64_t co = 0; co < cout; ++co) {
-    const double s = double(gamma[co]) / std::sqrt(double(var[co]) + bn.eps);
+    const double s = kern::bn_fold_scale(gamma[co], var[co], bn.eps);
     for (int64_t k = 0; k < per_out; ++k) wf[co * per_out + k] = T(double(w0[co * per_out + k]) * s);
-    bf[co] = T(((b0 ? double(b0[co]) : 0.0) - double(mean[co])) * s + double(beta[co]));
+    bf[co] = kern::bn_fold_bias(b0 ? double(b0[co]) : 0.0, mean[co], beta[co], s);
   }
 }
+
+// The same fold on the device (kern::bn_fold_cuda runs bn_fold_scale / bn_fold_bias per element).
+void fold_bn_cuda(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
+#if defined(HRNET_WITH_CUDA)
+  const Tensor& w0 = conv.weight().value();
+  const Tensor* bn_tensors[] = {&bn.weight().value(), &bn.bias().value(), &bn.running_mean(), &bn.running_var()};
+  for (const Tensor* t : bn_tensors)
+    ops::detail::check_compatible("conv_bn fold", w0, *t, "batch norm parameter");
+  kern::bn_fold_cuda(conv.out_channels, w0.numel() / conv.out_channels, w0.data<float>(),
+                     conv.bias().defined() ? conv.bias().value().data<float>() : nullptr,
+                     bn.weight().value().data<float>(), bn.bias().value().data<float>(),
+                     bn.running_mean().data<float>(), bn.running_var().data<float>(), bn.eps, w.data<float>(),
+                     b.data<float>(), cuda::compute_stream());
+#else
+  fail("conv_bn: weights {} are on CUDA but this build has no CUDA backend", w.desc());
+#endif
+}
+
 }  // namespace
 
 bool set_bn_folding(bool on) { return g_bn_folding.exchange(on); }
@@ -186,14 +212,16 @@ int64_t bn_fold_count() { return g_bn_folds.load(); }
 Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu) {
   const Tensor& w = conv.weight().value();
   const bool fold = g_bn_folding.load() && !bn.is_training() && !grad_enabled() &&
-                    g_conv_observer == nullptr && w.is_cpu() && x.value().is_cpu() &&
+                    g_conv_observer == nullptr && w.device() == x.value().device() &&
                     bn.channels == conv.out_channels &&
                     (w.dtype() == DType::f32 || w.dtype() == DType::f64);
   Var y;
   if (fold) {
-    Tensor wf = Tensor::empty(w.shape(), w.dtype());
-    Tensor bf = Tensor::empty(Shape{conv.out_channels}, w.dtype());
-    if (w.dtype() == DType::f32)
+    Tensor wf = Tensor::empty(w.shape(), w.dtype(), w.device());
+    Tensor bf = Tensor::empty(Shape{conv.out_channels}, w.dtype(), w.device());
+    if (w.device() == Device::CUDA)
+      fold_bn_cuda(conv, bn, wf, bf);
+    else if (w.dtype() == DType::f32)
       fold_bn<float>(conv, bn, wf, bf);
     else
       fold_bn<double>(conv, bn, wf, bf);

@@ -116,12 +116,13 @@ class BatchNorm2d : public Module {
 };
 
 // conv, then bn, then (with `relu`) a ReLU: how HRNet's blocks call their layers.
-// In eval mode with autograd off (NoGradGuard) on the CPU, the batch norm is folded into the
+// In eval mode with autograd off (NoGradGuard), on the CPU or on CUDA (kern::bn_fold_cuda), the
+// batch norm is folded into the
 // convolution: w' = w * s, b' = (b - running_mean) * s + beta with s = gamma / sqrt(var + eps),
 // computed in double from the current parameters at every call (nothing is cached, so loading
 // new weights or running statistics is always seen). That saves the BN's pass over the
 // activations; outputs equal the unfolded path to float rounding. Training, eval with
-// gradients on, CUDA tensors, conv observers and set_bn_folding(false) run conv then bn.
+// gradients on, conv observers and set_bn_folding(false) run conv then bn.
 Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu = false);
 
 // Turns eval-mode BN folding on or off for the whole process (on by default); returns the

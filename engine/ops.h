@@ -30,6 +30,15 @@ Var upsample_nearest(const Var& x, int factor);
 Var joints_mse_loss(const Var& pred, const Tensor& target, const Tensor& target_weight,
                     bool use_target_weight = true);
 
+// Peaks of f32 heatmaps [B,H,W,J] on either device (not differentiable): for every map the
+// first row-major index of its maximum (a NaN counts as the maximum, like numpy's argmax in
+// the official get_max_preds) and the maximum, returned on the host as index i64 [B,J] and
+// value f32 [B,J]. On CUDA only these B*J pairs cross the bus, not the heatmaps.
+struct HeatmapPeaks {
+  Tensor index, value;
+};
+HeatmapPeaks heatmap_peaks(const Tensor& heatmaps);
+
 }  // namespace hr::ops
 
 namespace hr {

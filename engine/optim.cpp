@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/cuda/device.h"
 #include "engine/ops/dispatch.h"
 #include "kernels/optim/optim.h"
 
@@ -23,26 +24,40 @@ Adam::Adam(std::vector<Var> params, const AdamOptions& o)
       steps_(params_.size(), 0) {}
 
 void Adam::step() {
+  // CUDA parameters are collected and updated by one fused multi-tensor launch at the end;
+  // CPU parameters are updated one by one (threads inside each).
+  std::vector<kern::AdamTensorArgs> on_device;
+  kern::AdamHyper h;
+  h.lr = lr_;
+  h.beta1 = opt_.beta1;
+  h.beta2 = opt_.beta2;
+  h.eps = opt_.eps;
+  h.weight_decay = opt_.weight_decay;
   for (size_t i = 0; i < params_.size(); ++i) {
     Var& p = params_[i];
     if (!p.grad().defined()) continue;
     Tensor& P = p.value();
+    const Tensor& G = p.grad();
+    ops::detail::check_compatible("adam step", P, G, "gradient");
     if (!m_[i].defined()) {
       m_[i] = Tensor::zeros(P.shape(), P.dtype(), P.device());
       v_[i] = Tensor::zeros(P.shape(), P.dtype(), P.device());
     }
-    kern::AdamHyper h;
-    h.lr = lr_;
-    h.beta1 = opt_.beta1;
-    h.beta2 = opt_.beta2;
-    h.eps = opt_.eps;
-    h.weight_decay = opt_.weight_decay;
     h.step = ++steps_[i];
-    const Tensor& G = p.grad();
-    ops::detail::dispatch_cpu("adam step", P, [&](auto tag) {
+    ops::detail::dispatch("adam step", P, [&](auto tag) {
       using T = decltype(tag);
       kern::adam_step_cpu<T>(P.numel(), P.data<T>(), G.data<T>(), m_[i].data<T>(), v_[i].data<T>(), h);
+    }, [&](auto) {
+      const kern::AdamStepConsts k = kern::adam_step_consts(h);
+      on_device.push_back({P.data<float>(), G.data<float>(), m_[i].data<float>(), v_[i].data<float>(), P.numel(),
+                           k.step_size, k.sqrt_bc2});
     });
+  }
+  if (!on_device.empty()) {
+#if defined(HRNET_WITH_CUDA)
+    cuda::DeviceWorkspace ws;
+    kern::adam_multi_tensor_cuda(on_device, h, ws, cuda::compute_stream());
+#endif
   }
 }
 
@@ -53,25 +68,36 @@ SGD::SGD(std::vector<Var> params, const SgdOptions& o)
 }
 
 void SGD::step() {
+  std::vector<kern::SgdTensorArgs> on_device;  // one fused launch, as in Adam::step
+  kern::SgdHyper h;
+  h.lr = lr_;
+  h.momentum = opt_.momentum;
+  h.dampening = opt_.dampening;
+  h.weight_decay = opt_.weight_decay;
+  h.nesterov = opt_.nesterov;
   for (size_t i = 0; i < params_.size(); ++i) {
     Var& p = params_[i];
     if (!p.grad().defined()) continue;
     Tensor& P = p.value();
-    kern::SgdHyper h;
-    h.lr = lr_;
-    h.momentum = opt_.momentum;
-    h.dampening = opt_.dampening;
-    h.weight_decay = opt_.weight_decay;
-    h.nesterov = opt_.nesterov;
+    const Tensor& G = p.grad();
+    ops::detail::check_compatible("sgd step", P, G, "gradient");
     h.first_step = !buf_[i].defined();
     if (opt_.momentum != 0.0 && !buf_[i].defined())
       buf_[i] = Tensor::empty(P.shape(), P.dtype(), P.device());
-    const Tensor& G = p.grad();
-    ops::detail::dispatch_cpu("sgd step", P, [&](auto tag) {
+    ops::detail::dispatch("sgd step", P, [&](auto tag) {
       using T = decltype(tag);
       kern::sgd_step_cpu<T>(P.numel(), P.data<T>(), G.data<T>(),
                             buf_[i].defined() ? buf_[i].data<T>() : nullptr, h);
+    }, [&](auto) {
+      on_device.push_back({P.data<float>(), G.data<float>(), ops::detail::float_ptr(buf_[i]), P.numel(),
+                           h.first_step});
     });
+  }
+  if (!on_device.empty()) {
+#if defined(HRNET_WITH_CUDA)
+    cuda::DeviceWorkspace ws;
+    kern::sgd_multi_tensor_cuda(on_device, h, ws, cuda::compute_stream());
+#endif
   }
 }
 

@@ -34,7 +34,8 @@ void add_geometry_options(CLI::App& cmd, hr::bench::HrnetGeometry& g) {
 void register_ops(CLI::App& app, int& exit_code) {
   static hr::bench::OpsOptions o;
   CLI::App* cmd = app.add_subcommand(
-      "ops", "time every distinct conv shape of HRNet against a plain GEMM of the same size");
+      "ops", "time every distinct conv shape of HRNet: against a plain GEMM of the same size (cpu), or cuDNN "
+             "and cuBLAS (cuda)");
   cmd->add_option("--device", o.device, "backend to time")
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda"}));

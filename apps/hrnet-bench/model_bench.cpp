@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 
+#include "engine/cuda/timing.h"
 #include "engine/engine.h"
+#include "kernels/common/math_mode.h"
 #include "kernels/common/gemm.h"
 #include "hrnet/from_config.h"
 #include "hrnet/summary.h"
@@ -49,10 +52,17 @@ int run_model_bench(const ModelOptions& o) {
   const int H = cfg.model.image_size.height, W = cfg.model.image_size.width, J = cfg.model.num_joints;
   const auto summary = net::summarize(*net, H, W);
 
-  fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {} threads, "
-             "CPU GEMM {}, eval BN folding {}\n",
-             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, num_threads(), kern::gemm_backend(),
-             o.no_bn_fold ? "off" : "on");
+  const bool gpu = device == Device::CUDA;
+  const std::string backend = gpu ? fmt::format("{} (cuDNN/cuBLAS baseline, TF32 {})", cuda::device_description(),
+                                                kern::cuda_tf32() ? "on" : "off")
+                                  : fmt::format("{} threads, CPU GEMM {}", num_threads(), kern::gemm_backend());
+  fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {}, "
+             "eval BN folding {}\n",
+             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, backend, o.no_bn_fold ? "off" : "on");
+  // On CUDA, CUDA events around each run on the compute stream; on the CPU, the wall clock.
+  auto timed = [&](const std::function<void()>& f) {
+    return gpu ? cuda::time_ms(f, o.warmup, o.repeat) : time_ms(o.warmup, o.repeat, f);
+  };
   fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", "batch", "eval ms/img", "eval img/s", "train ms/img",
              "train img/s");
   nlohmann::json results = nlohmann::json::array();
@@ -64,7 +74,7 @@ int run_model_bench(const ModelOptions& o) {
     double eval_ms = 0;
     if (!o.no_eval) {
       net->eval();
-      eval_ms = time_ms(o.warmup, o.repeat, [&] {
+      eval_ms = timed([&] {
         NoGradGuard no_grad;
         net->forward(Var(x));
       });
@@ -73,7 +83,7 @@ int run_model_bench(const ModelOptions& o) {
     if (!o.no_train && B > 1) {  // BN training needs more than one value per channel
       net->train();
       Adam adam(net->parameters());
-      train_ms = time_ms(o.warmup, o.repeat, [&] {
+      train_ms = timed([&] {
         adam.zero_grad();
         Var loss = ops::joints_mse_loss(net->forward(Var(x)), target, weight);
         loss.backward();
@@ -93,8 +103,14 @@ int run_model_bench(const ModelOptions& o) {
   if (!o.json.empty()) {
     std::ofstream f(o.json);
     HR_CHECK(f.good(), "cannot write {}", o.json);
-    f << nlohmann::json{{"engine", "hrnet"},       {"cfg", o.cfg},        {"device", o.device},
-                        {"threads", num_threads()}, {"results", results}}
+    f << nlohmann::json{{"engine", "hrnet"},
+                        {"cfg", o.cfg},
+                        {"device", o.device},
+                        {"gpu", gpu ? cuda::device_description() : ""},
+                        {"tf32", gpu && kern::cuda_tf32()},
+                        {"image_size", {H, W}},
+                        {"threads", num_threads()},
+                        {"results", results}}
              .dump(2)
       << "\n";
   }

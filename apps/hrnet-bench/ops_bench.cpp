@@ -14,6 +14,12 @@
 #include "kernels/common/gemm.h"
 #include "kernels/common/thread_pool.h"
 #include "kernels/conv/conv.h"
+#if defined(HRNET_WITH_CUDA)
+#include "engine/allocator.h"
+#include "engine/cuda/timing.h"
+#include "kernels/common/math_mode.h"
+#include "ops_bench_cuda.h"
+#endif
 
 namespace hr::bench {
 namespace {
@@ -298,10 +304,6 @@ void print_totals(const Totals& t, const OpsOptions& o) {
 }  // namespace
 
 int run_ops_bench(const OpsOptions& o) {
-  if (o.device != "cpu") {
-    fmt::print(stderr, "error: --device {} is not implemented yet; only cpu\n", o.device);
-    return 2;
-  }
   if (const std::string why = validate(o.geometry); !why.empty()) {
     fmt::print(stderr, "error: {}\n", why);
     return 2;
@@ -309,6 +311,21 @@ int run_ops_bench(const OpsOptions& o) {
   if (o.threads > 0) kern::set_num_threads(o.threads);
 
   const std::vector<ConvShape> shapes = hrnet_conv_shapes(o.geometry);
+  if (o.device == "cuda") {
+#if defined(HRNET_WITH_CUDA)
+    if (!cuda_available()) {
+      fmt::print(stderr, "error: --device cuda: no CUDA device is present\n");
+      return 2;
+    }
+    fmt::print("hrnet-bench ops: device cuda ({}), TF32 {}, batch {}, warmup {}, median of {} (CUDA events)\n",
+               cuda::device_description(), kern::cuda_tf32() ? "on" : "off", o.geometry.batch, o.warmup, o.repeat);
+    if (!check_enumeration(shapes, o.geometry)) return 1;
+    return run_ops_bench_cuda(o, shapes);
+#else
+    fmt::print(stderr, "error: --device cuda: this build has no CUDA backend\n");
+    return 2;
+#endif
+  }
   fmt::print("hrnet-bench ops: device cpu, {} threads, batch {}, warmup {}, median of {}\n",
              kern::num_threads(), o.geometry.batch, o.warmup, o.repeat);
   fmt::print("conv GEMM: {}; baseline: Eigen GEMM of the same M x K x N, split over threads the same way\n",

@@ -53,13 +53,27 @@ int device_count() {
 }
 
 namespace {
+// Pinned blocks are kept per exact size. A host-to-device copy from one is asynchronous
+// (copy()), so each block has an event recorded after its last copy: a block is handed out
+// again only once that copy has read it.
 struct PinnedCache {
   std::mutex m;
   std::map<size_t, std::vector<void*>> free_blocks;
+  std::map<void*, cudaEvent_t> last_copy;  // every block ever allocated (blocks are never freed)
 };
 PinnedCache& pinned_cache() {
   static PinnedCache c;  // never destroyed before the process ends: blocks go with it
   return c;
+}
+
+// The event of the pinned block starting at p (made when create), or null when p starts none.
+cudaEvent_t* pinned_event(PinnedCache& c, void* p, bool create) {
+  auto it = c.last_copy.find(p);
+  if (it != c.last_copy.end()) return &it->second;
+  if (!create) return nullptr;
+  cudaEvent_t e = nullptr;
+  check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+  return &c.last_copy.emplace(p, e).first->second;
 }
 }  // namespace
 
@@ -71,11 +85,15 @@ void* pinned_alloc(size_t bytes) {
     if (it != c.free_blocks.end() && !it->second.empty()) {
       void* p = it->second.back();
       it->second.pop_back();
+      if (cudaEvent_t* e = pinned_event(c, p, false)) check(cudaEventSynchronize(*e), "cudaEventSynchronize");
       return p;
     }
   }
   void* p = nullptr;
   check(cudaHostAlloc(&p, bytes == 0 ? 1 : bytes, cudaHostAllocDefault), "cudaHostAlloc");
+  PinnedCache& c = pinned_cache();
+  std::lock_guard<std::mutex> lock(c.m);
+  pinned_event(c, p, true);  // registers the block: copies from it may run asynchronously
   return p;
 }
 
@@ -134,6 +152,17 @@ void device_free(void* p, size_t bytes) {
 }
 
 void copy(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes) {
+  if (dst_on_device && !src_on_device) {
+    // From a pinned block: enqueue on the compute stream and return at once, so the host can
+    // prepare the next batch while the copy and the queued kernels run.
+    PinnedCache& c = pinned_cache();
+    std::lock_guard<std::mutex> lock(c.m);
+    if (cudaEvent_t* e = pinned_event(c, const_cast<void*>(src), false)) {
+      check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, nullptr), "cudaMemcpyAsync");
+      check(cudaEventRecord(*e, nullptr), "cudaEventRecord");
+      return;
+    }
+  }
   const cudaMemcpyKind kind = dst_on_device
                                   ? (src_on_device ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
                                   : (src_on_device ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);

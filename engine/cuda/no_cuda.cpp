@@ -1,5 +1,6 @@
 // Stand-ins for a build without CUDA: every device request is a clear error.
 #include "engine/cuda/cuda_memory.h"
+#include "engine/cuda/timing.h"
 #include "engine/error.h"
 
 namespace hr::cuda {
@@ -18,5 +19,8 @@ CudaMemoryStats memory_stats() { return {}; }
 void empty_cache() {}
 void* pinned_alloc(size_t) { fail("cannot allocate pinned host memory: this build has no CUDA backend"); }
 void pinned_free(void*, size_t) {}
+void synchronize() {}
+double time_ms(const std::function<void()>&, int, int) { fail("cannot time on CUDA: this build has no CUDA backend"); }
+std::string device_description() { return ""; }
 
 }  // namespace hr::cuda

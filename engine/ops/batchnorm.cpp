@@ -1,11 +1,13 @@
 #include "engine/ops.h"
+#include "engine/cuda/device.h"
 #include "engine/ops/dispatch.h"
 #include "kernels/batchnorm/batchnorm.h"
 
 namespace hr::ops {
 
 using detail::check_compatible;
-using detail::dispatch_cpu;
+using detail::dispatch;
+using detail::float_ptr;
 
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean,
                Tensor& running_var, bool training, double momentum, double eps) {
@@ -29,29 +31,43 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_
   if (training) {
     Tensor mean = Tensor::empty(cs, X.dtype(), X.device());
     Tensor invstd = Tensor::empty(cs, X.dtype(), X.device());
-    dispatch_cpu("batch_norm", X, [&](auto tag) {
+    dispatch("batch_norm", X, [&](auto tag) {
       using T = decltype(tag);
       kern::bn_forward_train_cpu<T>(rows, C, X.data<T>(), G.data<T>(), B.data<T>(), eps, momentum,
                                     Y.data<T>(), running_mean.data<T>(), running_var.data<T>(),
                                     mean.data<T>(), invstd.data<T>());
+    }, [&](auto) {
+      cuda::DeviceWorkspace ws;
+      kern::bn_forward_train_cuda(rows, C, X.data<float>(), G.data<float>(), B.data<float>(), eps, momentum,
+                                  Y.data<float>(), running_mean.data<float>(), running_var.data<float>(),
+                                  mean.data<float>(), invstd.data<float>(), ws, cuda::compute_stream());
     });
     return record_op1("batch_norm", {x, gamma, beta}, Y,
                       [rows, C, X, G, mean, invstd](const std::vector<Tensor>& gout, std::vector<Tensor>& gin) {
-      dispatch_cpu("batch_norm backward", gout[0], [&](auto tag) {
+      dispatch("batch_norm backward", gout[0], [&](auto tag) {
         using T = decltype(tag);
         auto ptr = [](Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
         kern::bn_backward_train_cpu<T>(rows, C, X.data<T>(), gout[0].data<T>(), G.data<T>(),
                                        mean.data<T>(), invstd.data<T>(), ptr(gin[0]), ptr(gin[1]),
                                        ptr(gin[2]));
+      }, [&](auto) {
+        cuda::DeviceWorkspace ws;
+        kern::bn_backward_train_cuda(rows, C, X.data<float>(), gout[0].data<float>(), G.data<float>(),
+                                     mean.data<float>(), invstd.data<float>(), float_ptr(gin[0]),
+                                     float_ptr(gin[1]), float_ptr(gin[2]), ws, cuda::compute_stream());
       });
     });
   }
 
   const Tensor RM = running_mean, RV = running_var;
-  dispatch_cpu("batch_norm", X, [&](auto tag) {
+  dispatch("batch_norm", X, [&](auto tag) {
     using T = decltype(tag);
     kern::bn_forward_eval_cpu<T>(rows, C, X.data<T>(), G.data<T>(), B.data<T>(), RM.data<T>(),
                                  RV.data<T>(), eps, Y.data<T>());
+  }, [&](auto) {
+    cuda::DeviceWorkspace ws;
+    kern::bn_forward_eval_cuda(rows, C, X.data<float>(), G.data<float>(), B.data<float>(), RM.data<float>(),
+                               RV.data<float>(), eps, Y.data<float>(), ws, cuda::compute_stream());
   });
   // Snapshot the statistics the forward used, so that a later training-mode call that updates
   // them in place cannot change this node's backward.
@@ -61,12 +77,17 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_
   const Tensor rm = needs_grad ? RM.clone() : Tensor(), rv = needs_grad ? RV.clone() : Tensor();
   return record_op1("batch_norm_eval", {x, gamma, beta}, Y,
                     [rows, C, X, G, rm, rv, eps](const std::vector<Tensor>& gout, std::vector<Tensor>& gin) {
-    dispatch_cpu("batch_norm backward", gout[0], [&](auto tag) {
+    dispatch("batch_norm backward", gout[0], [&](auto tag) {
       using T = decltype(tag);
       auto ptr = [](Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
       kern::bn_backward_eval_cpu<T>(rows, C, X.data<T>(), gout[0].data<T>(), G.data<T>(),
                                     rm.data<T>(), rv.data<T>(), eps, ptr(gin[0]), ptr(gin[1]),
                                     ptr(gin[2]));
+    }, [&](auto) {
+      cuda::DeviceWorkspace ws;
+      kern::bn_backward_eval_cuda(rows, C, X.data<float>(), gout[0].data<float>(), G.data<float>(),
+                                  rm.data<float>(), rv.data<float>(), eps, float_ptr(gin[0]), float_ptr(gin[1]),
+                                  float_ptr(gin[2]), ws, cuda::compute_stream());
     });
   });
 }

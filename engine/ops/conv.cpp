@@ -1,11 +1,13 @@
 #include "engine/ops.h"
+#include "engine/cuda/device.h"
 #include "engine/ops/dispatch.h"
 #include "kernels/conv/conv.h"
 
 namespace hr::ops {
 
 using detail::check_compatible;
-using detail::dispatch_cpu;
+using detail::dispatch;
+using detail::float_ptr;
 
 Var conv2d(const Var& x, const Var& w, const Var& bias, int stride) {
   const Tensor& X = x.value();
@@ -29,10 +31,15 @@ Var conv2d(const Var& x, const Var& w, const Var& bias, int stride) {
   }
 
   Tensor Y = Tensor::empty(Shape{d.N, d.Ho, d.Wo, d.Cout}, X.dtype(), X.device());
-  dispatch_cpu("conv2d", X, [&](auto tag) {
+  dispatch("conv2d", X, [&](auto tag) {
     using T = decltype(tag);
     kern::conv2d_forward_cpu<T>(d, X.data<T>(), Wt.data<T>(),
                                 has_bias ? bias.value().data<T>() : nullptr, Y.data<T>());
+  }, [&](auto) {
+    cuda::DeviceWorkspace ws;
+    kern::conv2d_forward_cuda(d, X.data<float>(), Wt.data<float>(),
+                              has_bias ? bias.value().data<float>() : nullptr, Y.data<float>(), ws,
+                              cuda::compute_stream());
   });
 
   std::vector<Var> inputs{x, w};
@@ -40,10 +47,10 @@ Var conv2d(const Var& x, const Var& w, const Var& bias, int stride) {
   return record_op1("conv2d", inputs, Y,
                     [d, X, Wt, has_bias](const std::vector<Tensor>& gout, std::vector<Tensor>& gin) {
     const Tensor& dY = gout[0];
-    dispatch_cpu("conv2d backward", dY, [&](auto tag) {
+    const bool want_bias = has_bias && gin[2].defined();
+    dispatch("conv2d backward", dY, [&](auto tag) {
       using T = decltype(tag);
       if (gin[0].defined()) kern::conv2d_backward_data_cpu<T>(d, dY.data<T>(), Wt.data<T>(), gin[0].data<T>());
-      const bool want_bias = has_bias && gin[2].defined();
       if (gin[1].defined() || want_bias) {
         // The weight kernel produces dW and dbias together; a scratch dW serves a caller that
         // only wants the bias gradient.
@@ -51,6 +58,14 @@ Var conv2d(const Var& x, const Var& w, const Var& bias, int stride) {
         kern::conv2d_backward_weight_cpu<T>(d, X.data<T>(), dY.data<T>(), dW.data<T>(),
                                             want_bias ? gin[2].data<T>() : nullptr);
       }
+    }, [&](auto) {
+      cuda::DeviceWorkspace ws;
+      const kern::Stream s = cuda::compute_stream();
+      if (gin[0].defined())
+        kern::conv2d_backward_data_cuda(d, dY.data<float>(), Wt.data<float>(), gin[0].data<float>(), ws, s);
+      if (gin[1].defined() || want_bias)  // on CUDA dw and dbias are separate: no scratch dW
+        kern::conv2d_backward_weight_cuda(d, X.data<float>(), dY.data<float>(), float_ptr(gin[1]),
+                                          want_bias ? gin[2].data<float>() : nullptr, ws, s);
     });
   });
 }

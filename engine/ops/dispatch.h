@@ -35,6 +35,9 @@ void dispatch(const char* op, const Tensor& t, Cpu&& cpu, Cuda&& cuda) {
   dispatch_cpu(op, t, cpu);
 }
 
+// The f32 data of a gradient buffer, or null where that gradient is not wanted (undefined).
+inline float* float_ptr(Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+
 inline void check_compatible(const char* op, const Tensor& ref, const Tensor& t, const char* what) {
   check_defined(t, what);
   HR_CHECK(t.dtype() == ref.dtype() && t.device() == ref.device(),

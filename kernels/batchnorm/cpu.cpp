@@ -49,9 +49,9 @@ void bn_forward_train_cpu(int64_t rows, int C, const T* x, const T* gamma, const
   for (int c = 0; c < C; ++c) {
     const double var = sq[c] / double(rows);
     save_mean[c] = T(mean[c]);
-    save_invstd[c] = T(1.0 / std::sqrt(var + eps));
-    if (running_mean) running_mean[c] = T((1.0 - momentum) * double(running_mean[c]) + momentum * mean[c]);
-    if (running_var) running_var[c] = T((1.0 - momentum) * double(running_var[c]) + momentum * var * unbias);
+    save_invstd[c] = T(bn_invstd(var, eps));
+    if (running_mean) running_mean[c] = bn_running_update(running_mean[c], momentum, mean[c]);
+    if (running_var) running_var[c] = bn_running_update(running_var[c], momentum, var * unbias);
   }
   parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r)
@@ -64,7 +64,7 @@ template <typename T>
 void bn_forward_eval_cpu(int64_t rows, int C, const T* x, const T* gamma, const T* beta,
                          const T* running_mean, const T* running_var, double eps, T* y) {
   std::vector<T> invstd(C);
-  for (int c = 0; c < C; ++c) invstd[c] = T(1.0 / std::sqrt(double(running_var[c]) + eps));
+  for (int c = 0; c < C; ++c) invstd[c] = T(bn_invstd(double(running_var[c]), eps));
   parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r)
       for (int c = 0; c < C; ++c)
@@ -111,7 +111,7 @@ void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T*
                           const T* running_mean, const T* running_var, double eps, T* dx, T* dgamma,
                           T* dbeta) {
   std::vector<double> invstd(C);
-  for (int c = 0; c < C; ++c) invstd[c] = 1.0 / std::sqrt(double(running_var[c]) + eps);
+  for (int c = 0; c < C; ++c) invstd[c] = bn_invstd(double(running_var[c]), eps);
   if (dgamma || dbeta) {
     std::vector<double> sums;
     channel_sums(rows, C, 2, sums, [&](int64_t r, double* acc) {

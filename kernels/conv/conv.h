@@ -4,6 +4,8 @@
 // dx / dw / dbias (the engine zero-fills a gradient buffer before its first use).
 #pragma once
 #include "kernels/common/conv_shape.h"
+#include "kernels/common/stream.h"
+#include "kernels/common/workspace.h"
 
 namespace hr::kern {
 
@@ -26,5 +28,24 @@ void conv2d_backward_weight_cpu(const ConvDesc& d, const T* x, const T* dy, T* d
 // the fast CPU path is tested against.
 template <typename T>
 void conv2d_forward_reference(const ConvDesc& d, const T* x, const T* w, const T* bias, T* y);
+
+// ---- CUDA (f32 device pointers; built when CUDA is on) -----------------------------------
+// The library baseline (kernels/cudnn/): cuDNN in NHWC, 1x1 stride-1 convolutions as cuBLAS
+// GEMMs (ConvLib::Auto); Cudnn / Cublas force one library (hrnet-bench ops compares them).
+// The same contract as the CPU: forward overwrites y, backward accumulates; dw may be null
+// when only the bias gradient is wanted, dbias null without bias.
+enum class ConvLib { Auto, Cudnn, Cublas };
+
+void conv2d_forward_cuda(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                         Workspace& ws, Stream stream, ConvLib lib = ConvLib::Auto);
+void conv2d_backward_data_cuda(const ConvDesc& d, const float* dy, const float* w, float* dx, Workspace& ws,
+                               Stream stream, ConvLib lib = ConvLib::Auto);
+void conv2d_backward_weight_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw, float* dbias,
+                                 Workspace& ws, Stream stream, ConvLib lib = ConvLib::Auto);
+
+// Our kernels (kernels/conv/cuda.cu): y[r][c] += bias[c]; dbias[c] += sum over rows of dy[r][c]
+// (deterministic chunked sum in double).
+void conv_bias_add_cuda(int64_t rows, int C, const float* bias, float* y, Stream stream);
+void conv_bias_grad_cuda(int64_t rows, int C, const float* dy, float* dbias, Workspace& ws, Stream stream);
 
 }  // namespace hr::kern

@@ -31,6 +31,8 @@ __global__ void add_relu_bwd(int64_t n, const float* y, const float* dy, float* 
   }
 }
 
+__global__ void increment_k(int64_t* counter) { *counter += 1; }
+
 __global__ void accumulate_k(int64_t n, const float* src, float* dst) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     dst[i] += src[i];
@@ -38,29 +40,34 @@ __global__ void accumulate_k(int64_t n, const float* src, float* dst) {
 
 }  // namespace
 
-void relu_forward_cuda(int64_t n, const float* x, float* y) {
-  relu_fwd<<<grid_for(n, kBlock), kBlock>>>(n, x, y);
+void relu_forward_cuda(int64_t n, const float* x, float* y, Stream stream) {
+  relu_fwd<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, x, y);
   cuda_check(cudaGetLastError(), "relu_forward_cuda");
 }
-void relu_backward_cuda(int64_t n, const float* y, const float* dy, float* dx) {
-  relu_bwd<<<grid_for(n, kBlock), kBlock>>>(n, y, dy, dx);
+void relu_backward_cuda(int64_t n, const float* y, const float* dy, float* dx, Stream stream) {
+  relu_bwd<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, y, dy, dx);
   cuda_check(cudaGetLastError(), "relu_backward_cuda");
 }
-void add_forward_cuda(int64_t n, const float* a, const float* b, float* y) {
-  add_fwd<<<grid_for(n, kBlock), kBlock>>>(n, a, b, y, false);
+void add_forward_cuda(int64_t n, const float* a, const float* b, float* y, Stream stream) {
+  add_fwd<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, a, b, y, false);
   cuda_check(cudaGetLastError(), "add_forward_cuda");
 }
-void add_relu_forward_cuda(int64_t n, const float* a, const float* b, float* y) {
-  add_fwd<<<grid_for(n, kBlock), kBlock>>>(n, a, b, y, true);
+void add_relu_forward_cuda(int64_t n, const float* a, const float* b, float* y, Stream stream) {
+  add_fwd<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, a, b, y, true);
   cuda_check(cudaGetLastError(), "add_relu_forward_cuda");
 }
-void add_relu_backward_cuda(int64_t n, const float* y, const float* dy, float* da, float* db) {
-  add_relu_bwd<<<grid_for(n, kBlock), kBlock>>>(n, y, dy, da, db);
+void add_relu_backward_cuda(int64_t n, const float* y, const float* dy, float* da, float* db, Stream stream) {
+  add_relu_bwd<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, y, dy, da, db);
   cuda_check(cudaGetLastError(), "add_relu_backward_cuda");
 }
-void accumulate_cuda(int64_t n, const float* src, float* dst) {
-  accumulate_k<<<grid_for(n, kBlock), kBlock>>>(n, src, dst);
+void accumulate_cuda(int64_t n, const float* src, float* dst, Stream stream) {
+  accumulate_k<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, src, dst);
   cuda_check(cudaGetLastError(), "accumulate_cuda");
+}
+
+void increment_i64_cuda(int64_t* counter, Stream stream) {
+  increment_k<<<1, 1, 0, stream>>>(counter);
+  cuda_check(cudaGetLastError(), "increment_i64_cuda");
 }
 
 }  // namespace hr::kern

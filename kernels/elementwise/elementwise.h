@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernels/common/hd.h"
+#include "kernels/common/stream.h"
 
 namespace hr::kern {
 
@@ -22,12 +23,14 @@ template <typename T> void add_relu_backward_cpu(int64_t n, const T* y, const T*
 // dst += src (gradient accumulation).
 template <typename T> void accumulate_cpu(int64_t n, const T* src, T* dst);
 
-// CUDA versions (f32, device pointers, default stream), built when CUDA is on.
-void relu_forward_cuda(int64_t n, const float* x, float* y);
-void relu_backward_cuda(int64_t n, const float* y, const float* dy, float* dx);
-void add_forward_cuda(int64_t n, const float* a, const float* b, float* y);
-void add_relu_forward_cuda(int64_t n, const float* a, const float* b, float* y);
-void add_relu_backward_cuda(int64_t n, const float* y, const float* dy, float* da, float* db);
-void accumulate_cuda(int64_t n, const float* src, float* dst);
+// CUDA versions (f32, device pointers), built when CUDA is on.
+void relu_forward_cuda(int64_t n, const float* x, float* y, Stream stream);
+void relu_backward_cuda(int64_t n, const float* y, const float* dy, float* dx, Stream stream);
+void add_forward_cuda(int64_t n, const float* a, const float* b, float* y, Stream stream);
+void add_relu_forward_cuda(int64_t n, const float* a, const float* b, float* y, Stream stream);
+void add_relu_backward_cuda(int64_t n, const float* y, const float* dy, float* da, float* db, Stream stream);
+void accumulate_cuda(int64_t n, const float* src, float* dst, Stream stream);
+// *counter += 1 on the device (BatchNorm2d's num_batches_tracked, without a host round trip).
+void increment_i64_cuda(int64_t* counter, Stream stream);
 
 }  // namespace hr::kern

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/common/hd.h"
+#include "kernels/common/stream.h"
 
 namespace hr::kern {
 
@@ -16,5 +17,11 @@ void upsample_nearest_forward_cpu(int N, int H, int W, int C, int factor, const 
 
 template <typename T>
 void upsample_nearest_backward_cpu(int N, int H, int W, int C, int factor, const T* dy, T* dx);
+
+// CUDA (f32 device pointers): one thread per output element forward; backward one thread per
+// input element gathering its f x f block in the CPU's order (bitwise equal sums).
+void upsample_nearest_forward_cuda(int N, int H, int W, int C, int factor, const float* x, float* y, Stream stream);
+void upsample_nearest_backward_cuda(int N, int H, int W, int C, int factor, const float* dy, float* dx,
+                                    Stream stream);
 
 }  // namespace hr::kern

@@ -6,11 +6,15 @@
 #include <cstdio>
 
 #include "engine/allocator.h"
+#include "kernels/common/math_mode.h"
 
 int main(int argc, char** argv) {
   if (!hr::cuda_available()) {
     std::printf("[cuda] tests skipped: no CUDA device present\n");
     return 77;
   }
+  // Parity with the CPU is checked in plain fp32: no TF32 in cuDNN or cuBLAS, whatever
+  // HRNET_TF32 says.
+  hr::kern::set_cuda_tf32(false);
   return Catch::Session().run(argc, argv);
 }

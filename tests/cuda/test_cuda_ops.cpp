@@ -1,53 +1,130 @@
-// Every op that has a CUDA implementation, forward and backward, against the CPU backend
-// (ggml's test-backend-ops idea). Grows with the CUDA backend.
+// Every op with a CUDA implementation, forward and backward, against the CPU backend
+// (ggml's test-backend-ops idea): odd sizes (9x7, 12x9 as HRNet's 1/32 maps at 384x288),
+// stride 2, bias on and off, 1x1 convolutions through cuBLAS and through cuDNN.
 #include <catch2/catch.hpp>
 
-#include <cmath>
-#include <functional>
-
-#include "engine/engine.h"
+#include "engine/cuda/device.h"
+#include "kernels/common/math_mode.h"
+#include "kernels/conv/conv.h"
+#include "tests/cuda/parity.h"
 
 using namespace hr;
+using hr::test::check_parity;
+using hr::test::rel_max_diff;
 
-namespace {
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  const auto x = a.to_vector<float>(), y = b.to_vector<float>();
-  REQUIRE(x.size() == y.size());
-  double m = 0;
-  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, double(std::abs(x[i] - y[i])));
-  return m;
-}
-
-// Runs f on CPU and CUDA copies of the inputs; compares outputs and input gradients.
-void check_parity(const std::function<Var(const std::vector<Var>&)>& f, const std::vector<Tensor>& inputs) {
-  std::vector<Var> cpu, gpu;
-  for (const Tensor& t : inputs) {
-    cpu.emplace_back(t.clone(), true);
-    gpu.emplace_back(t.to(Device::CUDA), true);
-  }
-  Var yc = f(cpu), yg = f(gpu);
-  REQUIRE(yg.device() == Device::CUDA);
-  CHECK(max_abs_diff(yc.value(), yg.value()) < 1e-6);
-  Rng rng(9);
-  const Tensor seed = randn(yc.shape(), rng);
-  yc.backward(seed);
-  yg.backward(seed.to(Device::CUDA));
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    INFO("input " << i);
-    CHECK(max_abs_diff(cpu[i].grad(), gpu[i].grad()) < 1e-6);
-  }
-}
-
-}  // namespace
+// Elementwise results are exact; everything that sums (convolutions, batch norm) agrees to
+// fp32 rounding in a different order.
+constexpr double kExact = 1e-6, kSum = 2e-5;
 
 TEST_CASE("CUDA elementwise ops match the CPU", "[cuda]") {
   Rng rng(4);
   const Shape s{2, 9, 7, 5};
   const Tensor a = randn(s, rng), b = randn(s, rng);
-  check_parity([](const std::vector<Var>& v) { return ops::relu(v[0]); }, {a});
-  check_parity([](const std::vector<Var>& v) { return ops::add(v[0], v[1]); }, {a, b});
-  check_parity([](const std::vector<Var>& v) { return ops::add_relu(v[0], v[1]); }, {a, b});
+  check_parity("relu", [](const std::vector<Var>& v) { return ops::relu(v[0]); }, {a}, kExact);
+  check_parity("add", [](const std::vector<Var>& v) { return ops::add(v[0], v[1]); }, {a, b}, kExact);
+  check_parity("add_relu", [](const std::vector<Var>& v) { return ops::add_relu(v[0], v[1]); }, {a, b}, kExact);
   // A variable used twice exercises accumulate on the device.
-  check_parity([](const std::vector<Var>& v) { return ops::add_relu(v[0], v[0]); }, {a});
+  check_parity("add_relu twice", [](const std::vector<Var>& v) { return ops::add_relu(v[0], v[0]); }, {a}, kExact);
+}
+
+TEST_CASE("CUDA conv2d matches the CPU: K 1 and 3, stride 1 and 2, bias on and off, odd sizes", "[cuda]") {
+  REQUIRE_FALSE(kern::cuda_tf32());  // parity needs plain fp32 math in cuDNN and cuBLAS
+  Rng rng(11);
+  struct Case { int N, H, W, Cin, Cout, K, stride; bool bias; };
+  const Case cases[] = {
+      {2, 9, 7, 5, 6, 3, 1, true},   {2, 9, 7, 5, 6, 3, 2, false}, {1, 12, 9, 8, 16, 3, 2, true},
+      {2, 12, 9, 16, 8, 1, 1, true}, {2, 9, 7, 6, 4, 1, 1, false}, {1, 9, 7, 6, 4, 1, 2, true},
+      {2, 16, 12, 3, 8, 3, 2, false},  // the stem: three input channels
+  };
+  for (const Case& c : cases) {
+    const Tensor x = randn(Shape{c.N, c.H, c.W, c.Cin}, rng);
+    const Tensor w = randn(Shape{c.Cout, c.K, c.K, c.Cin}, rng, 0.3);
+    std::vector<Tensor> in{x, w};
+    if (c.bias) in.push_back(randn(Shape{c.Cout}, rng));
+    const int stride = c.stride;
+    const bool bias = c.bias;
+    check_parity(fmt::format("conv {}x{}x{}x{} -> {} K{} s{} bias {}", c.N, c.H, c.W, c.Cin, c.Cout, c.K, c.stride,
+                             c.bias),
+                 [stride, bias](const std::vector<Var>& v) {
+                   return ops::conv2d(v[0], v[1], bias ? v[2] : Var(), stride);
+                 },
+                 in, kSum);
+  }
+}
+
+TEST_CASE("CUDA 1x1 convolutions agree between cuBLAS and cuDNN", "[cuda]") {
+  Rng rng(12);
+  const kern::ConvDesc d = kern::make_conv_desc(2, 12, 9, 16, 24, 1, 1);
+  const Tensor x = randn(Shape{d.N, d.H, d.W, d.Cin}, rng).to(Device::CUDA);
+  const Tensor w = randn(Shape{d.Cout, 1, 1, d.Cin}, rng).to(Device::CUDA);
+  const Tensor dy = randn(Shape{d.N, d.Ho, d.Wo, d.Cout}, rng).to(Device::CUDA);
+  auto run = [&](kern::ConvLib lib) {
+    cuda::DeviceWorkspace ws;
+    Tensor y = Tensor::empty(dy.shape(), DType::f32, Device::CUDA);
+    Tensor dx = Tensor::zeros(x.shape(), DType::f32, Device::CUDA);
+    Tensor dw = Tensor::zeros(w.shape(), DType::f32, Device::CUDA);
+    kern::conv2d_forward_cuda(d, x.data<float>(), w.data<float>(), nullptr, y.data<float>(), ws, nullptr, lib);
+    kern::conv2d_backward_data_cuda(d, dy.data<float>(), w.data<float>(), dx.data<float>(), ws, nullptr, lib);
+    kern::conv2d_backward_weight_cuda(d, x.data<float>(), dy.data<float>(), dw.data<float>(), nullptr, ws, nullptr,
+                                      lib);
+    return std::vector<Tensor>{y, dx, dw};
+  };
+  const auto a = run(kern::ConvLib::Cublas), b = run(kern::ConvLib::Cudnn);
+  for (int i = 0; i < 3; ++i) CHECK(rel_max_diff(a[i], b[i]) < kSum);
+  // cuBLAS takes only 1x1 stride-1 convolutions, and says which shape it was given.
+  const kern::ConvDesc d3 = kern::make_conv_desc(1, 9, 7, 4, 4, 3, 1);
+  cuda::DeviceWorkspace ws;
+  CHECK_THROWS_WITH(kern::conv2d_forward_cuda(d3, x.data<float>(), w.data<float>(), nullptr, nullptr, ws, nullptr,
+                                              kern::ConvLib::Cublas),
+                    Catch::Contains("[1, 9, 7, 4]"));
+}
+
+TEST_CASE("CUDA batch norm matches the CPU in training and eval, running statistics included", "[cuda]") {
+  Rng rng(5);
+  for (const Shape& s : {Shape{2, 9, 7, 5}, Shape{3, 12, 9, 40}}) {
+    const int C = int(s[3]);
+    const Tensor x = randn(s, rng, 2.0), g = rand_uniform(Shape{C}, rng, 0.5, 1.5), b = randn(Shape{C}, rng);
+    const Tensor rm0 = randn(Shape{C}, rng), rv0 = rand_uniform(Shape{C}, rng, 0.5, 2.0);
+    for (bool training : {true, false}) {
+      Tensor rm_c = rm0.clone(), rv_c = rv0.clone();
+      Tensor rm_g = rm0.to(Device::CUDA), rv_g = rv0.to(Device::CUDA);
+      int call = 0;
+      check_parity(fmt::format("batch_norm {} training {}", s.str(), training),
+                   [&](const std::vector<Var>& v) {
+                     const bool gpu = call++ == 1;  // check_parity runs the CPU first
+                     return ops::batch_norm(v[0], v[1], v[2], gpu ? rm_g : rm_c, gpu ? rv_g : rv_c, training, 0.1,
+                                            1e-5);
+                   },
+                   {x, g, b}, kSum);
+      CHECK(rel_max_diff(rm_c, rm_g) < kSum);
+      CHECK(rel_max_diff(rv_c, rv_g) < kSum);
+      if (training) CHECK(rel_max_diff(rm0, rm_c) > 1e-3);  // the statistics did move
+    }
+  }
+}
+
+TEST_CASE("CUDA upsample_nearest matches the CPU", "[cuda]") {
+  Rng rng(6);
+  for (int f : {2, 4, 8}) {
+    const Tensor x = randn(Shape{2, 3, 5, 7}, rng);
+    check_parity(fmt::format("upsample x{}", f),
+                 [f](const std::vector<Var>& v) { return ops::upsample_nearest(v[0], f); }, {x}, kExact);
+  }
+}
+
+TEST_CASE("CUDA joints_mse_loss matches the CPU, with and without target weights", "[cuda]") {
+  Rng rng(7);
+  const Tensor pred = randn(Shape{3, 12, 9, 17}, rng), target = rand_uniform(Shape{3, 12, 9, 17}, rng, 0.0, 1.0);
+  Tensor weight = rand_uniform(Shape{3, 17, 1}, rng, 0.0, 1.0);
+  weight.data<float>()[4] = 0.0f;  // an invisible joint
+  for (bool use : {true, false}) {
+    const Tensor tg = target.to(Device::CUDA), wg = weight.to(Device::CUDA);
+    int call = 0;
+    check_parity(fmt::format("joints_mse_loss use_target_weight {}", use),
+                 [&](const std::vector<Var>& v) {
+                   const bool gpu = call++ == 1;
+                   return ops::joints_mse_loss(v[0], gpu ? tg : target, gpu ? wg : weight, use);
+                 },
+                 {pred}, kSum);
+  }
 }

@@ -1,0 +1,206 @@
+// Batch norm on the GPU with the CPU's arithmetic (kernels/batchnorm/cpu.cpp): two-pass
+// statistics and the backward sums in double through deterministic chunked reductions, the
+// per-element maps through the HR_HD functions of batchnorm.h. Our kernels rather than
+// cuDNN's: cuDNN's NHWC batch norm accumulates in float, and this keeps CPU parity tight.
+#include "kernels/batchnorm/batchnorm.h"
+#include "kernels/common/channel_reduce.cuh"
+
+namespace hr::kern {
+namespace {
+
+constexpr unsigned kBlock = 256;
+using reduce::chunk_total;
+
+struct SumX {
+  const float* x;
+  int C;
+  __device__ void operator()(int64_t r, int c, double* acc) const { acc[0] += double(x[r * C + c]); }
+};
+
+struct SumSqDev {  // sum of (x - mean)^2 around the batch mean
+  const float* x;
+  const double* mean;
+  int C;
+  __device__ void operator()(int64_t r, int c, double* acc) const {
+    const double d = double(x[r * C + c]) - mean[c];
+    acc[0] += d * d;
+  }
+};
+
+struct SumDyDyXhat {  // acc[0] += dy, acc[1] += dy * xhat
+  const float* x;
+  const float* dy;
+  const float* mean;    // float statistics (training: the saved ones; eval: running mean)
+  const float* invstd;  // training: saved invstd (float)
+  const double* invstd_d;  // eval: invstd in double (null in training)
+  int C;
+  __device__ void operator()(int64_t r, int c, double* acc) const {
+    const double g = double(dy[r * C + c]);
+    const double is = invstd_d ? invstd_d[c] : double(invstd[c]);
+    acc[0] += g;
+    acc[1] += g * ((double(x[r * C + c]) - double(mean[c])) * is);
+  }
+};
+
+__global__ void finish_mean(int C, int chunks, double rows, const double* partial, double* mean) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c < C) mean[c] = chunk_total(partial, chunks, 1, 0, C, c) / rows;
+}
+
+__global__ void finish_var(int C, int chunks, int64_t rows, double eps, double momentum, const double* partial,
+                           const double* mean, float* save_mean, float* save_invstd, float* running_mean,
+                           float* running_var) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= C) return;
+  const double var = chunk_total(partial, chunks, 1, 0, C, c) / double(rows);
+  const double unbias = rows > 1 ? double(rows) / double(rows - 1) : 1.0;
+  save_mean[c] = float(mean[c]);
+  save_invstd[c] = float(bn_invstd(var, eps));
+  if (running_mean) running_mean[c] = bn_running_update(running_mean[c], momentum, mean[c]);
+  if (running_var) running_var[c] = bn_running_update(running_var[c], momentum, var * unbias);
+}
+
+__global__ void apply(int64_t n, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
+                      const float* beta, float* y) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int c = int(i % C);
+    y[i] = bn_apply(x[i], mean[c], invstd[c], gamma[c], beta[c]);
+  }
+}
+
+__global__ void eval_invstd(int C, const float* running_var, double eps, double* invstd_d, float* invstd_f) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= C) return;
+  const double v = bn_invstd(double(running_var[c]), eps);
+  if (invstd_d) invstd_d[c] = v;
+  if (invstd_f) invstd_f[c] = float(v);
+}
+
+// dbeta += sum dy, dgamma += sum dy*xhat; with dx wanted, coef = {k, mean_dy, mean_dyx} per
+// channel for the training dx formula.
+__global__ void finish_grad_sums(int C, int chunks, double rows, const double* partial, const float* gamma,
+                                 const float* invstd, float* dgamma, float* dbeta, double* coef) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= C) return;
+  const double s_dy = chunk_total(partial, chunks, 2, 0, C, c);
+  const double s_dyx = chunk_total(partial, chunks, 2, 1, C, c);
+  if (dbeta) dbeta[c] += float(s_dy);
+  if (dgamma) dgamma[c] += float(s_dyx);
+  if (coef) {
+    coef[3 * c] = double(gamma[c]) * double(invstd[c]);
+    coef[3 * c + 1] = s_dy / rows;
+    coef[3 * c + 2] = s_dyx / rows;
+  }
+}
+
+__global__ void train_dx(int64_t n, int C, const float* x, const float* dy, const float* mean, const float* invstd,
+                         const double* coef, float* dx) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int c = int(i % C);
+    const double xhat = (double(x[i]) - double(mean[c])) * double(invstd[c]);
+    dx[i] += float(coef[3 * c] * (double(dy[i]) - coef[3 * c + 1] - xhat * coef[3 * c + 2]));
+  }
+}
+
+__global__ void eval_dx(int64_t n, int C, const float* dy, const float* gamma, const double* invstd, float* dx) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int c = int(i % C);
+    dx[i] += float(double(dy[i]) * double(gamma[c]) * invstd[c]);
+  }
+}
+
+__global__ void fold(int Cout, int64_t per_out, const float* w, const float* b, const float* gamma, const float* beta,
+                     const float* mean, const float* var, double eps, float* wf, float* bf) {
+  const int64_t n = int64_t(Cout) * per_out;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int co = int(i / per_out);
+    const double s = bn_fold_scale(gamma[co], var[co], eps);
+    wf[i] = float(double(w[i]) * s);
+    if (i % per_out == 0) bf[co] = bn_fold_bias(b ? double(b[co]) : 0.0, mean[co], beta[co], s);
+  }
+}
+
+unsigned channel_grid(int C) { return unsigned((C + 127) / 128); }
+
+void check_launch(const char* what) { cuda_check(cudaGetLastError(), what); }
+
+}  // namespace
+
+void bn_forward_train_cuda(int64_t rows, int C, const float* x, const float* gamma, const float* beta, double eps,
+                           double momentum, float* y, float* running_mean, float* running_var, float* save_mean,
+                           float* save_invstd, Workspace& ws, Stream stream) {
+  const char* what = "bn_forward_train_cuda";
+  int chunks = 0;
+  double* mean = static_cast<double*>(ws.get(size_t(C) * sizeof(double)));
+  const double* p1 = reduce::launch_channel_partials<1>(rows, C, SumX{x, C}, ws, stream, &chunks, what);
+  finish_mean<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p1, mean);
+  check_launch(what);
+  const double* p2 = reduce::launch_channel_partials<1>(rows, C, SumSqDev{x, mean, C}, ws, stream, &chunks, what);
+  finish_var<<<channel_grid(C), 128, 0, stream>>>(C, chunks, rows, eps, momentum, p2, mean, save_mean, save_invstd,
+                                                  running_mean, running_var);
+  check_launch(what);
+  const int64_t n = rows * C;
+  apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, save_mean, save_invstd, gamma, beta, y);
+  check_launch(what);
+}
+
+void bn_forward_eval_cuda(int64_t rows, int C, const float* x, const float* gamma, const float* beta,
+                          const float* running_mean, const float* running_var, double eps, float* y, Workspace& ws,
+                          Stream stream) {
+  const char* what = "bn_forward_eval_cuda";
+  float* invstd = static_cast<float*>(ws.get(size_t(C) * sizeof(float)));
+  eval_invstd<<<channel_grid(C), 128, 0, stream>>>(C, running_var, eps, nullptr, invstd);
+  check_launch(what);
+  const int64_t n = rows * C;
+  apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, running_mean, invstd, gamma, beta, y);
+  check_launch(what);
+}
+
+void bn_backward_train_cuda(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
+                            const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
+                            Workspace& ws, Stream stream) {
+  const char* what = "bn_backward_train_cuda";
+  int chunks = 0;
+  const double* p = reduce::launch_channel_partials<2>(
+      rows, C, SumDyDyXhat{x, dy, save_mean, save_invstd, nullptr, C}, ws, stream, &chunks, what);
+  double* coef = dx ? static_cast<double*>(ws.get(size_t(3) * C * sizeof(double))) : nullptr;
+  finish_grad_sums<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p, gamma, save_invstd, dgamma,
+                                                        dbeta, coef);
+  check_launch(what);
+  if (!dx) return;
+  const int64_t n = rows * C;
+  train_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, dy, save_mean, save_invstd, coef, dx);
+  check_launch(what);
+}
+
+void bn_backward_eval_cuda(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
+                           const float* running_mean, const float* running_var, double eps, float* dx,
+                           float* dgamma, float* dbeta, Workspace& ws, Stream stream) {
+  const char* what = "bn_backward_eval_cuda";
+  double* invstd = static_cast<double*>(ws.get(size_t(C) * sizeof(double)));
+  eval_invstd<<<channel_grid(C), 128, 0, stream>>>(C, running_var, eps, invstd, nullptr);
+  check_launch(what);
+  if (dgamma || dbeta) {
+    int chunks = 0;
+    const double* p = reduce::launch_channel_partials<2>(
+        rows, C, SumDyDyXhat{x, dy, running_mean, nullptr, invstd, C}, ws, stream, &chunks, what);
+    finish_grad_sums<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p, gamma, nullptr, dgamma,
+                                                          dbeta, nullptr);
+    check_launch(what);
+  }
+  if (!dx) return;
+  const int64_t n = rows * C;
+  eval_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, dy, gamma, invstd, dx);
+  check_launch(what);
+}
+
+void bn_fold_cuda(int Cout, int64_t per_out, const float* w, const float* conv_bias, const float* gamma,
+                  const float* beta, const float* mean, const float* var, double eps, float* w_folded,
+                  float* b_folded, Stream stream) {
+  const int64_t n = int64_t(Cout) * per_out;
+  fold<<<grid_for(n, kBlock), kBlock, 0, stream>>>(Cout, per_out, w, conv_bias, gamma, beta, mean, var, eps,
+                                                   w_folded, b_folded);
+  check_launch("bn_fold_cuda");
+}
+
+}  // namespace hr::kern

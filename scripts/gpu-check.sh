@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The GPU check, for a machine with an NVIDIA GPU: configure and build with every core for
+# this GPU's architecture only, run every test including [cuda], time hrnet-bench model for
+# W32 and W48 at 256x192 (batch 32 and 1) and the op table (cuDNN / cuBLAS per conv shape),
+# compare with PyTorch on the same GPU when it is installed, and print one report (also
+# written to build/gpu/gpu-check-report.txt). Sized to finish within 9 minutes on an
+# H100 machine with 16 cores; HRNET_GPU_CHECK_TORCH=0 skips the PyTorch part.
+#
+#   bash scripts/gpu-check.sh
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+BUILD="${HRNET_GPU_BUILD:-build/gpu}"
+JOBS="${HRNET_JOBS:-$(nproc)}"
+ARCH="${HRNET_CUDA_ARCH:-native}"  # one architecture keeps the CUDA compile short
+mkdir -p "$BUILD"
+REPORT="$BUILD/gpu-check-report.txt"
+START=$SECONDS
+FAILED=()
+
+section() { printf '\n== %s  [%d s]\n' "$*" "$((SECONDS - START))"; }
+run() {  # run CMD...: prints it, runs it, remembers a failure
+  echo "\$ $*"
+  "$@" || { echo "!! FAILED ($?): $*"; FAILED+=("$*"); }
+}
+
+{
+  section "machine"
+  if ! command -v nvidia-smi >/dev/null; then echo "error: nvidia-smi not found: no GPU driver"; exit 2; fi
+  nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader
+  echo "date $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $JOBS cores"
+  command -v nvcc >/dev/null || export PATH="/usr/local/cuda/bin:$PATH"
+  nvcc --version | tail -1
+
+  section "configure and build (CUDA arch $ARCH, -j $JOBS)"
+  GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
+  run cmake -S . -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DHRNET_ENABLE_CUDA=ON \
+      -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DCMAKE_CUDA_COMPILER="$(command -v nvcc)"
+  run cmake --build "$BUILD" -j "$JOBS"
+  if [ ! -x "$BUILD/tests/hrnet_cuda_tests" ]; then echo "error: the build failed; see above"; exit 1; fi
+
+  section "tests: [cuda] parity"
+  run "$BUILD/tests/hrnet_cuda_tests" --reporter compact "[cuda]"
+  section "tests: every other test through CTest (log: $BUILD/ctest.log)"
+  run ctest --test-dir "$BUILD" -j "$JOBS" -LE cuda --output-on-failure --timeout 300 > "$BUILD/ctest.log" 2>&1
+  tail -5 "$BUILD/ctest.log"
+
+  BENCH="$BUILD/apps/hrnet-bench"
+  for W in 32 48; do
+    section "hrnet-bench model W$W 256x192 on CUDA"
+    run "$BENCH" model --cfg "experiments/coco/hrnet/w${W}_256x192_adam_lr1e-3.yaml" --device cuda \
+        --batch 32,1 --warmup 3 --repeat 10 --json "$BUILD/bench_w$W.json"
+  done
+
+  section "hrnet-bench ops W32 256x192 batch 32 on CUDA (cuDNN per shape, cuBLAS for 1x1)"
+  run "$BENCH" ops --device cuda --width 32 --batch 32 --backward --warmup 3 --repeat 10
+
+  if [ "${HRNET_GPU_CHECK_TORCH:-1}" != 0 ] && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+    section "PyTorch on the same GPU"
+    # What is left of the 9 minutes, less a margin: torch.compile is the slow part.
+    LEFT=$((520 - (SECONDS - START)))
+    if [ "$LEFT" -gt 60 ]; then
+      run timeout "$LEFT" python3 benchmarks/pytorch_gpu_model.py --ours "$BUILD/bench_w32.json" \
+          "$BUILD/bench_w48.json" --json "$BUILD/pytorch_gpu.json"
+    else
+      echo "skipped: only $LEFT s of the budget left"
+    fi
+  else
+    section "PyTorch: not installed with CUDA here, comparison skipped"
+  fi
+
+  section "summary"
+  if [ "${#FAILED[@]}" -eq 0 ]; then echo "gpu-check: all steps passed"; else
+    echo "gpu-check: ${#FAILED[@]} step(s) failed:"; printf '  %s\n' "${FAILED[@]}"; fi
+  echo "total $((SECONDS - START)) s; record the numbers in docs/results.md with the GPU, the date and the command"
+  [ "${#FAILED[@]}" -eq 0 ]
+} 2>&1 | tee "$REPORT"
+exit "${PIPESTATUS[0]}"
