@@ -4,7 +4,8 @@
 # W32 and W48 at 256x192 (batch 32 and 1) and the op table (cuDNN / cuBLAS per conv shape),
 # compare with PyTorch on the same GPU when it is installed, and print one report (also
 # written to build/gpu/gpu-check-report.txt). Sized to finish within 9 minutes on an
-# H100 machine with 16 cores; HRNET_GPU_CHECK_TORCH=0 skips the PyTorch part.
+# H100 machine with 16 cores: every step is cut off at its own cap and at DEADLINE, so the
+# summary always prints. HRNET_GPU_CHECK_TORCH=0 skips the PyTorch part.
 #
 #   bash scripts/gpu-check.sh
 set -uo pipefail
@@ -15,12 +16,25 @@ ARCH="${HRNET_CUDA_ARCH:-native}"  # one architecture keeps the CUDA compile sho
 mkdir -p "$BUILD"
 REPORT="$BUILD/gpu-check-report.txt"
 START=$SECONDS
+DEADLINE=530  # seconds after START by which every step has ended, so that the summary prints
 FAILED=()
 
 section() { printf '\n== %s  [%d s]\n' "$*" "$((SECONDS - START))"; }
-run() {  # run CMD...: prints it, runs it, remembers a failure
+# run [--cap SECS] CMD...: prints it, runs it for at most SECS and what is left before the
+# DEADLINE (a hung or slow step must not take the report with it), remembers a failure.
+run() {
+  local cap=$DEADLINE rc
+  if [ "$1" = --cap ]; then cap=$2; shift 2; fi
+  local left=$((DEADLINE - (SECONDS - START)))
+  [ "$left" -lt "$cap" ] && cap=$left
   echo "\$ $*"
-  "$@" || { echo "!! FAILED ($?): $*"; FAILED+=("$*"); }
+  if [ "$left" -le 5 ]; then echo "!! SKIPPED (the ${DEADLINE} s budget is spent): $*"; FAILED+=("skipped: $*"); return; fi
+  timeout -k 10 "$cap" "$@"
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    [ "$rc" -eq 124 ] && echo "!! TIMED OUT after $cap s: $*" || echo "!! FAILED ($rc): $*"
+    FAILED+=("$*")
+  fi
 }
 
 {
@@ -39,27 +53,30 @@ run() {  # run CMD...: prints it, runs it, remembers a failure
   if [ ! -x "$BUILD/tests/hrnet_cuda_tests" ]; then echo "error: the build failed; see above"; exit 1; fi
 
   section "tests: [cuda] parity"
-  run "$BUILD/tests/hrnet_cuda_tests" --reporter compact "[cuda]"
-  section "tests: every other test through CTest (log: $BUILD/ctest.log)"
-  run ctest --test-dir "$BUILD" -j "$JOBS" -LE cuda --output-on-failure --timeout 300 > "$BUILD/ctest.log" 2>&1
-  tail -5 "$BUILD/ctest.log"
+  run --cap 240 "$BUILD/tests/hrnet_cuda_tests" --reporter compact "[cuda]"
 
   BENCH="$BUILD/apps/hrnet-bench"
   for W in 32 48; do
     section "hrnet-bench model W$W 256x192 on CUDA"
-    run "$BENCH" model --cfg "experiments/coco/hrnet/w${W}_256x192_adam_lr1e-3.yaml" --device cuda \
+    run --cap 150 "$BENCH" model --cfg "experiments/coco/hrnet/w${W}_256x192_adam_lr1e-3.yaml" --device cuda \
         --batch 32,1 --warmup 3 --repeat 10 --json "$BUILD/bench_w$W.json"
   done
 
   section "hrnet-bench ops W32 256x192 batch 32 on CUDA (cuDNN per shape, cuBLAS for 1x1)"
-  run "$BENCH" ops --device cuda --width 32 --batch 32 --backward --warmup 3 --repeat 10
+  run --cap 150 "$BENCH" ops --device cuda --width 32 --batch 32 --backward --warmup 3 --repeat 10
+
+  # The CPU suite after the GPU measurements (it needs no GPU, but with one present pinned
+  # memory is live), so that a slow CPU suite cannot crowd them out of the budget.
+  section "tests: every other test through CTest (log: $BUILD/ctest.log)"
+  run --cap 240 ctest --test-dir "$BUILD" -j "$JOBS" -LE cuda --output-on-failure --timeout 300 > "$BUILD/ctest.log" 2>&1
+  tail -5 "$BUILD/ctest.log"
 
   if [ "${HRNET_GPU_CHECK_TORCH:-1}" != 0 ] && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
     section "PyTorch on the same GPU"
     # What is left of the 9 minutes, less a margin: torch.compile is the slow part.
     LEFT=$((520 - (SECONDS - START)))
     if [ "$LEFT" -gt 60 ]; then
-      run timeout "$LEFT" python3 benchmarks/pytorch_gpu_model.py --ours "$BUILD/bench_w32.json" \
+      run --cap "$LEFT" python3 benchmarks/pytorch_gpu_model.py --ours "$BUILD/bench_w32.json" \
           "$BUILD/bench_w48.json" --json "$BUILD/pytorch_gpu.json"
     else
       echo "skipped: only $LEFT s of the budget left"

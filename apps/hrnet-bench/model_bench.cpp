@@ -48,9 +48,11 @@ int run_model_bench(const ModelOptions& o) {
   auto net = net::build_network(cfg);
   Rng rng(0);
   net->init_weights(rng);
-  net->to(device);
   const int H = cfg.model.image_size.height, W = cfg.model.image_size.width, J = cfg.model.num_joints;
+  // Before the move to the device: summarize() traces the network with a zero CPU input (its
+  // convolutions skipped), which a CUDA network's batch norms would refuse as mixed devices.
   const auto summary = net::summarize(*net, H, W);
+  net->to(device);
 
   const bool gpu = device == Device::CUDA;
   const std::string backend = gpu ? fmt::format("{} (cuDNN/cuBLAS baseline, TF32 {})", cuda::device_description(),

@@ -52,6 +52,24 @@ TEST_CASE("CUDA conv2d matches the CPU: K 1 and 3, stride 1 and 2, bias on and o
   }
 }
 
+// The backward passes must ADD to the gradient buffers (cuDNN and cuBLAS with beta 1, the bias
+// sum with +=): with the input, weight and bias each used by two convolutions, a pass that
+// overwrote would leave half of each gradient.
+TEST_CASE("CUDA conv2d backward accumulates: input and weights used twice", "[cuda]") {
+  Rng rng(13);
+  struct Case { int Cin, Cout, K, stride; };
+  for (const Case& c : {Case{5, 6, 3, 1}, Case{8, 4, 1, 1}, Case{6, 4, 1, 2}, Case{4, 8, 3, 2}}) {
+    const Tensor x = randn(Shape{2, 9, 7, c.Cin}, rng);
+    const Tensor w = randn(Shape{c.Cout, c.K, c.K, c.Cin}, rng, 0.3), b = randn(Shape{c.Cout}, rng);
+    const int stride = c.stride;
+    check_parity(fmt::format("conv twice {}->{} K{} s{}", c.Cin, c.Cout, c.K, c.stride),
+                 [stride](const std::vector<Var>& v) {
+                   return ops::add(ops::conv2d(v[0], v[1], v[2], stride), ops::conv2d(v[0], v[1], v[2], stride));
+                 },
+                 {x, w, b}, kSum);
+  }
+}
+
 TEST_CASE("CUDA 1x1 convolutions agree between cuBLAS and cuDNN", "[cuda]") {
   Rng rng(12);
   const kern::ConvDesc d = kern::make_conv_desc(2, 12, 9, 16, 24, 1, 1);
