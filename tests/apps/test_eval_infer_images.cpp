@@ -30,7 +30,7 @@ int run(const std::string& cmd, const fs::path& dir, std::string* out, std::stri
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
+const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w16_128x96_demo.yaml";
 
 fs::path demo_weights(const fs::path& dir) {
   auto net = hr::net::build_network(hr::cfg::load_config(kDemoCfg));

@@ -29,7 +29,7 @@ int hrnet_data(const std::string& args, const fs::path& dir, std::string* out = 
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
+const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w16_128x96_demo.yaml";
 
 }  // namespace
 

@@ -39,7 +39,7 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
+const std::string kDemoCfg = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w16_128x96_demo.yaml";
 
 }  // namespace
 

@@ -239,9 +239,9 @@ TEST_CASE("every official experiment file loads with the official settings", "[c
 }
 
 TEST_CASE("the demo experiment is a small, valid pose_hrnet on the synthetic set", "[config]") {
-  const Config c = load_config(experiment("demo/hrnet/w8_128x96_demo.yaml"));
+  const Config c = load_config(experiment("demo/hrnet/w16_128x96_demo.yaml"));
   CHECK(c.dataset.dataset == "coco");
-  CHECK(c.dataset.root == "data/synthetic/");
+  CHECK(c.dataset.root == "data/synthetic-demo/");
   CHECK(c.model.pretrained.empty());
   CHECK(c.model.num_joints == 17);
   CHECK(c.model.image_size == WidthHeight{96, 128});
@@ -249,8 +249,8 @@ TEST_CASE("the demo experiment is a small, valid pose_hrnet on the synthetic set
   // The four branches must line up when fused: H/4 and W/4 divisible by 8.
   CHECK(c.model.image_size.width / 4 % 8 == 0);
   CHECK(c.model.image_size.height / 4 % 8 == 0);
-  CHECK(c.model.extra.stage2.num_channels == std::vector<int>{8, 16});
-  CHECK(c.model.extra.stage4.num_channels == std::vector<int>{8, 16, 32, 64});
+  CHECK(c.model.extra.stage2.num_channels == std::vector<int>{16, 32});
+  CHECK(c.model.extra.stage4.num_channels == std::vector<int>{16, 32, 64, 128});
   CHECK(c.model.extra.stage3.num_modules == 1);
   CHECK(c.model.extra.stage4.num_modules == 1);
   CHECK(c.gpus == std::vector<int>{0});

@@ -106,7 +106,7 @@ TEST_CASE("evaluation of wrong heatmaps scores near 0, and DARK decoding runs",
 TEST_CASE("evaluation with detector boxes runs the network with the flip test",
           "[evaluate][coco]") {
   hr::test::ScratchDir tmp("hrnet_eval_net_");
-  const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
+  const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w16_128x96_demo.yaml";
   const auto cfg = hr::cfg::load_config(
       demo, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini", "DATASET.TEST_SET",
              "val2017", "TEST.USE_GT_BBOX", "false", "TEST.FLIP_TEST", "true",
@@ -196,7 +196,7 @@ TEST_CASE("MPII evaluation writes pred.mat and scores PCKh when the GT file exis
 TEST_CASE("the training validation hook reports AP per epoch, or val_acc without a metric",
           "[evaluate][train]") {
   hr::test::ScratchDir tmp("hrnet_eval_hook_");
-  const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w8_128x96_demo.yaml";
+  const std::string demo = std::string(HRNET_EXPERIMENTS_DIR) + "/demo/hrnet/w16_128x96_demo.yaml";
   const auto cfg = hr::cfg::load_config(
       demo, std::vector<std::string>{"DATASET.ROOT", hr::test::test_data_dir() + "/coco-mini",
                                      "DATASET.TRAIN_SET", "val2017", "DATASET.TEST_SET", "val2017",

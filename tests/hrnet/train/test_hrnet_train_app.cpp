@@ -50,7 +50,7 @@ TEST_CASE("hrnet-train writes the official output folder and loadable weights", 
   REQUIRE(WEXITSTATUS(rc) == 0);
 
   // OUTPUT_DIR / DATASET.DATASET / MODEL.NAME / cfg file name, as create_logger builds it.
-  const fs::path out = tmp.path / "output" / "coco" / "pose_hrnet" / "w8_128x96_demo";
+  const fs::path out = tmp.path / "output" / "coco" / "pose_hrnet" / "w16_128x96_demo";
   for (const char* f : {"checkpoint.safetensors", "model_best.safetensors", "final_state.safetensors", "log.jsonl",
                         "loss.svg", "accuracy.svg", "AP.svg", "config.yaml"})
     CHECK(fs::exists(out / f));
@@ -89,7 +89,7 @@ TEST_CASE("hrnet-train saves a checkpoint and exits 130 on SIGINT", "[train][app
   test::TempDir tmp("sigint");
   auto overrides = test::tiny_overrides(test::TrainDataFixture::get().dir, tmp.path / "output");
   overrides.insert(overrides.end(), {"TRAIN.END_EPOCH", "1000"});
-  const fs::path out = tmp.path / "output" / "coco" / "pose_hrnet" / "w8_128x96_demo";
+  const fs::path out = tmp.path / "output" / "coco" / "pose_hrnet" / "w16_128x96_demo";
   std::vector<std::string> argv_s = {HRNET_TRAIN_EXE, "--cfg", test::demo_cfg_path(), "--threads", "1"};
   argv_s.insert(argv_s.end(), overrides.begin(), overrides.end());
   const std::string log_path = (tmp.path / "log.txt").string();
