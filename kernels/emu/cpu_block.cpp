@@ -1,0 +1,84 @@
+// The CPU grid emulator's out-of-line parts: schedules, segments, errors.
+#include "kernels/emu/cpu_block.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <string>
+
+#include "kernels/common/error.h"
+
+namespace hr::emu {
+
+void shared_out_of_range(int i, int n) {
+  throw Error("emu: shared-memory index " + std::to_string(i) + " out of range [0, " + std::to_string(n) + ")");
+}
+
+void throw_missing_end_block() {
+  throw Error("emu: block body returned with per-thread phases pending (call ctx.end_block() last)");
+}
+
+namespace {
+// The permutation 0..n-1 that the schedule runs things in.
+std::vector<int> schedule_order(int n, const EmuOptions& opt, std::mt19937_64& rng) {
+  std::vector<int> order(size_t(n > 0 ? n : 0));
+  std::iota(order.begin(), order.end(), 0);
+  if (opt.schedule == Schedule::Reversed) std::reverse(order.begin(), order.end());
+  if (opt.schedule == Schedule::Shuffled) std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+}  // namespace
+
+std::vector<Dim3> grid_order(Dim3 grid, const EmuOptions& opt) {
+  std::mt19937_64 rng(opt.seed ^ 0x9E3779B97F4A7C15ull);
+  std::vector<Dim3> blocks;
+  for (int i : schedule_order(grid.count(), opt, rng))
+    blocks.push_back(Dim3{i % grid.x, (i / grid.x) % grid.y, i / (grid.x * grid.y)});
+  return blocks;
+}
+
+CpuBlock::CpuBlock(Dim3 grid, Dim3 block, int shared_bytes, const EmuOptions& opt)
+    : grid_(grid), block_(block), opt_(opt), shared_(size_t(shared_align(shared_bytes)) / 16), rng_(opt.seed) {
+  // The limits a launch has on current GPUs: at most 1024 threads per block.
+  if (block.count() < 1 || block.count() > 1024) throw Error("emu: a block has 1 to 1024 threads");
+  if (grid.count() < 1) throw Error("emu: empty grid");
+}
+
+void CpuBlock::begin(Dim3 block_idx) {
+  idx_ = block_idx;
+  pending_.clear();
+  shared_used_ = 0;
+  // Shared memory is not initialised on a GPU: NaN bytes make a read-before-write visible.
+  std::memset(static_cast<void*>(shared_.data()), 0xFF, shared_.size() * sizeof(Chunk));
+}
+
+void CpuBlock::barrier() {
+  if (in_phase_) fail("barrier() inside a per-thread phase (a __syncthreads in divergent code)");
+  // Each segment gets its own thread order under Shuffled, as warps are rescheduled freely.
+  std::mt19937_64 rng(rng_);
+  rng_ = rng();
+  const std::vector<int> order = schedule_order(block_.count(), opt_, rng);
+  in_phase_ = true;
+  try {
+    for (int id : order) {
+      const Thread t = thread_of(id, block_);
+      for (auto& phase : pending_) phase(t);
+    }
+  } catch (...) {
+    in_phase_ = false;
+    pending_.clear();
+    throw;
+  }
+  in_phase_ = false;
+  pending_.clear();
+}
+
+void CpuBlock::fail(const char* what) const { throw Error(std::string("emu: ") + what); }
+
+void CpuBlock::shared_overflow(int bytes) const {
+  throw Error("emu: the block body asks for more shared memory than the launch gives (" +
+              std::to_string(shared_used_ + bytes) + " > " + std::to_string(shared_.size() * sizeof(Chunk)) +
+              " bytes)");
+}
+
+}  // namespace hr::emu

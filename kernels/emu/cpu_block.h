@@ -1,0 +1,113 @@
+// The CPU side of the grid emulator: runs a block body written against the execution-context
+// interface (see cuda_block.cuh for the GPU side) block by block, thread by thread.
+//
+// Model. Between two barriers each GPU thread runs its code in program order, and threads
+// interleave arbitrarily. The emulator therefore records the per-thread phases of a segment
+// (ctx.for_each_thread) and runs them at the barrier (or ctx.end_block()) THREAD-MAJOR: thread
+// a runs all its phases of the segment, then thread b, ... in the order the Schedule picks.
+// A kernel that reads, without a barrier in between, what another thread wrote gets results
+// that depend on the schedule; the tests run every native kernel under several schedules and
+// require identical results. Shared memory and registers start as NaN bytes (0xFF), so a read
+// before the write shows up too.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "kernels/emu/options.h"
+#include "kernels/emu/thread.h"
+
+namespace hr::emu {
+
+// Per-thread register arrays: N values of T for every thread of the block, reached through
+// the Thread a phase is given (on the GPU the same code gets the thread's own local array).
+template <typename T, int N>
+class CpuRegs {
+ public:
+  explicit CpuRegs(int threads) : v_(std::make_shared<std::vector<T>>(size_t(threads) * N)) {
+    std::memset(static_cast<void*>(v_->data()), 0xFF, v_->size() * sizeof(T));
+  }
+  T* operator[](const Thread& t) const { return v_->data() + size_t(t.id) * N; }
+
+ private:
+  std::shared_ptr<std::vector<T>> v_;  // shared: phases capture the handle by reference or copy
+};
+
+class CpuBlock {
+ public:
+  CpuBlock(Dim3 grid, Dim3 block, int shared_bytes, const EmuOptions& opt);
+
+  // Called by run_grid before each block.
+  void begin(Dim3 block_idx);
+
+  Dim3 grid_dim() const { return grid_; }
+  Dim3 block_dim() const { return block_; }
+  Dim3 block_idx() const { return idx_; }
+
+  // Record a per-thread phase of the current segment; it runs at the next barrier.
+  template <typename F>
+  void for_each_thread(F&& f) {
+    if (in_phase_) fail("for_each_thread inside a per-thread phase");
+    pending_.emplace_back(std::forward<F>(f));
+  }
+  // __syncthreads(): run the segment's phases for every thread, then start a new segment.
+  // Calling it inside a phase is a barrier in divergent code (undefined on a GPU): refused.
+  void barrier();
+  // The end of the block body. Phases still pending run here; a body must call it before
+  // returning, because the phases capture the body's locals by reference.
+  void end_block() { barrier(); }
+
+  template <typename T>
+  SharedArray<T> shared(int n) {
+    const int bytes = shared_align(int(sizeof(T)) * n);
+    if (shared_used_ + bytes > int(shared_.size() * sizeof(Chunk))) shared_overflow(bytes);
+    T* p = reinterpret_cast<T*>(reinterpret_cast<unsigned char*>(shared_.data()) + shared_used_);
+    shared_used_ += bytes;
+    return SharedArray<T>(p, n);
+  }
+
+  template <typename T, int N>
+  CpuRegs<T, N> regs() const {
+    return CpuRegs<T, N>(block_.count());
+  }
+
+  bool pending() const { return !pending_.empty(); }
+
+ private:
+  [[noreturn]] void fail(const char* what) const;
+  [[noreturn]] void shared_overflow(int bytes) const;
+
+  Dim3 grid_, block_, idx_;
+  EmuOptions opt_;
+  std::vector<std::function<void(Thread)>> pending_;  // phases of the open segment
+  // Shared memory in 16-byte aligned chunks (the carving rule of shared_align assumes it).
+  struct alignas(16) Chunk { unsigned char b[16]; };
+  std::vector<Chunk> shared_;
+  int shared_used_ = 0;
+  bool in_phase_ = false;
+  uint64_t rng_;
+};
+
+// A body that returned with phases pending (it forgot ctx.end_block()).
+[[noreturn]] void throw_missing_end_block();
+
+// Block order of a grid under the schedule (x fastest), shared by run_grid and its tests.
+std::vector<Dim3> grid_order(Dim3 grid, const EmuOptions& opt);
+
+// Run `Body::run(ctx, params)` for every block of the grid: the CPU counterpart of
+// emu::launch in cuda_block.cuh. Blocks run one after another (they may not communicate on a
+// GPU either, except through atomics, which this step does not model).
+template <typename Body, typename Params>
+void run_grid(Dim3 grid, Dim3 block, int shared_bytes, const Params& params, const EmuOptions& opt = {}) {
+  CpuBlock ctx(grid, block, shared_bytes, opt);
+  for (const Dim3& b : grid_order(grid, opt)) {
+    ctx.begin(b);
+    Body::run(ctx, params);
+    if (ctx.pending()) throw_missing_end_block();
+  }
+}
+
+}  // namespace hr::emu
