@@ -66,6 +66,7 @@ inline std::vector<std::string> tiny_overrides(const std::filesystem::path& data
           "TRAIN.LR", "0.001",
           "DATASET.SCALE_FACTOR", "0.35",
           "DATASET.ROT_FACTOR", "45",
+          "DATASET.PROB_HALF_BODY", "0.3",
           "TRAIN.LR_STEP", "[2,3]",
           "WORKERS", "1",
           "PRINT_FREQ", "1"};
