@@ -32,9 +32,6 @@ double value_of(const train::EvalResult& r, const std::string& name) {
   return 0.0;
 }
 
-void write_text(const fs::path& p, const std::string& text) {
-  io::write_file_atomic(p.string(), [&](const io::ByteSink& sink) { sink(text.data(), text.size()); });
-}
 
 std::string markdown(const std::vector<Point>& pts) {
   std::string s = "| epoch | wall time | AP | AP .5 | AP .75 |\n| ---: | ---: | ---: | ---: | ---: |\n";
@@ -111,7 +108,7 @@ int run_convergence_bench(const ConvergenceOptions& o) {
                           o.target, best ? best->ap : 0.0, best ? best->epoch : -1, best ? best->seconds : 0.0);
   fmt::print("=> {}; training took {:.0f} s in all\n", verdict, total);
 
-  write_text(run_dir / "convergence.md", markdown(points) + "\n" + verdict + "\n");
+  io::write_file_atomic((run_dir / "convergence.md").string(), markdown(points) + "\n" + verdict + "\n");
   train::PlotSeries ap{"AP", {}, {}}, ap50{"AP .5", {}, {}}, ap75{"AP .75", {}, {}};
   for (const Point& p : points) {
     for (auto* s : {&ap, &ap50, &ap75}) s->x.push_back(p.seconds / 60.0);
@@ -119,8 +116,8 @@ int run_convergence_bench(const ConvergenceOptions& o) {
     ap50.y.push_back(p.ap50);
     ap75.y.push_back(p.ap75);
   }
-  write_text(run_dir / "convergence.svg",
-             train::line_plot_svg("COCO AP on held-out synthetic images against wall time", "minutes",
+  io::write_file_atomic((run_dir / "convergence.svg").string(),
+                        train::line_plot_svg("COCO AP on held-out synthetic images against wall time", "minutes",
                                   {ap, ap50, ap75}));
   fmt::print("=> wrote {} and {}\n", (run_dir / "convergence.md").string(), (run_dir / "convergence.svg").string());
   return 0;

@@ -48,4 +48,7 @@ struct OfficialMacs {
 // The official figure for the geometries that have one; nullopt for the others.
 std::optional<OfficialMacs> official_gmacs(const HrnetGeometry& g);
 
+// Achieved rate of `macs` multiply-adds in `ms` milliseconds (2 FLOPs each), 0 for no time.
+inline double gflops(int64_t macs, double ms) { return ms > 0 ? 2.0 * double(macs) / (ms * 1e6) : 0.0; }
+
 }  // namespace hr::bench

@@ -45,8 +45,6 @@ Vec random_vec(int64_t n, std::mt19937& rng, float scale = 1.0f) {
   return v;
 }
 
-double gflops(int64_t macs, double ms) { return ms > 0 ? 2.0 * double(macs) / (ms * 1e6) : 0.0; }
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t mid = v.size() / 2;

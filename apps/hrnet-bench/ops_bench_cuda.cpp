@@ -16,8 +16,6 @@ namespace {
 
 using kern::ConvLib;
 
-double gflops(int64_t macs, double ms) { return ms > 0 ? 2.0 * double(macs) / (ms * 1e6) : 0.0; }
-
 double rel_err(const Tensor& ref, const Tensor& got) {
   const auto a = ref.to_vector<float>(), b = got.to_vector<float>();
   double m = 0, scale = 1e-30;

@@ -150,8 +150,7 @@ int run_image(const cfg::Config& cfg, net::PoseHighResolutionNet& net, Device de
   if (!job.out_png.empty()) data::write_png(job.out_png, canvas);
   if (!job.out_json.empty()) {
     const std::string text = people.dump(2) + "\n";
-    io::write_file_atomic(job.out_json,
-                          [&](const io::ByteSink& sink) { sink(text.data(), text.size()); });
+    io::write_file_atomic(job.out_json, text);
   }
   fmt::print(stderr, "{}: {} people{}{}\n", job.image, N,
              job.out_png.empty() ? "" : ", picture " + job.out_png,

@@ -45,6 +45,10 @@ MappedFile::~MappedFile() {
   if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
+void write_file_atomic(const std::string& path, std::string_view content) {
+  write_file_atomic(path, [&](const ByteSink& sink) { sink(content.data(), content.size()); });
+}
+
 void write_file_atomic(const std::string& path,
                        const std::function<void(const ByteSink&)>& produce) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());

@@ -8,6 +8,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace hr::io {
 
@@ -35,5 +36,7 @@ using ByteSink = std::function<void(const void* data, size_t bytes)>;
 // temporary file beside `path`, then renames it to `path`. If `produce` throws or any write
 // fails, the temporary file is removed, `path` is untouched, and the error propagates.
 void write_file_atomic(const std::string& path, const std::function<void(const ByteSink&)>& produce);
+// The same for content already in memory (text or bytes).
+void write_file_atomic(const std::string& path, std::string_view content);
 
 }  // namespace hr::io

@@ -28,9 +28,6 @@ void MetricsLog::write(const nlohmann::json& record) {
 
 namespace {
 
-void write_text(const std::filesystem::path& p, const std::string& text) {
-  io::write_file_atomic(p.string(), [&](const io::ByteSink& sink) { sink(text.data(), text.size()); });
-}
 
 // One series per key of the epoch records that `want` accepts, x = epoch.
 std::vector<PlotSeries> series_of(const nlohmann::json& history, bool (*want)(const std::string&)) {
@@ -54,13 +51,13 @@ std::vector<PlotSeries> series_of(const nlohmann::json& history, bool (*want)(co
 }  // namespace
 
 void write_plots(const std::filesystem::path& dir, const nlohmann::json& history, const std::string& metric_name) {
-  write_text(dir / "loss.svg",
-             line_plot_svg("loss per epoch", "epoch", series_of(history, [](const std::string& k) {
-                             return k.size() >= 4 && k.ends_with("loss");
-                           })));
-  write_text(dir / "accuracy.svg",
-             line_plot_svg("accuracy per epoch (heatmap PCK@0.5)", "epoch",
-                           series_of(history, [](const std::string& k) { return k.ends_with("acc"); })));
+  io::write_file_atomic((dir / "loss.svg").string(),
+                        line_plot_svg("loss per epoch", "epoch", series_of(history, [](const std::string& k) {
+                                        return k.size() >= 4 && k.ends_with("loss");
+                                      })));
+  io::write_file_atomic((dir / "accuracy.svg").string(),
+                        line_plot_svg("accuracy per epoch (heatmap PCK@0.5)", "epoch",
+                                      series_of(history, [](const std::string& k) { return k.ends_with("acc"); })));
   if (metric_name.empty()) return;
   // The metric's series: the records store it under its own name (e.g. "val_acc", "AP").
   std::vector<PlotSeries> m(1);
@@ -73,7 +70,8 @@ void write_plots(const std::filesystem::path& dir, const nlohmann::json& history
   std::string file = metric_name;  // a metric name like "AP@0.5" must still make a plain file name
   for (char& c : file)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') c = '_';
-  write_text(dir / (file + ".svg"), line_plot_svg(metric_name + " per epoch (selects model_best)", "epoch", m));
+  io::write_file_atomic((dir / (file + ".svg")).string(),
+                        line_plot_svg(metric_name + " per epoch (selects model_best)", "epoch", m));
 }
 
 }  // namespace hr::train

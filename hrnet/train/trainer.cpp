@@ -71,9 +71,6 @@ void set_meter(AverageMeter& m, double sum, double count) {
   m.avg = count != 0.0 ? sum / count : 0.0;
 }
 
-void write_text(const std::filesystem::path& p, const std::string& text) {
-  io::write_file_atomic(p.string(), [&](const io::ByteSink& sink) { sink(text.data(), text.size()); });
-}
 
 }  // namespace
 
@@ -96,7 +93,7 @@ TrainResult train(const TrainOptions& opt) {
   const bool resume = c.auto_resume && std::filesystem::exists(ckpt_path);
   MetricsLog log(dir, /*append=*/resume);
   progress.message(fmt::format("=> output folder {}", dir.string()));
-  write_text(dir / "config.yaml", cfg::to_yaml(c));
+  io::write_file_atomic((dir / "config.yaml").string(), cfg::to_yaml(c));
 
   // The network, initialised as get_pose_net(cfg, is_train=True) does.
   auto net = net::build_network(c);

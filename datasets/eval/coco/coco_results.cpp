@@ -217,7 +217,7 @@ void write_results(const std::string& path, const std::vector<KeypointResult>& r
     s += "}";
   }
   s += "\n]\n";
-  io::write_file_atomic(path, [&](const io::ByteSink& sink) { sink(s.data(), s.size()); });
+  io::write_file_atomic(path, s);
 }
 
 }  // namespace hr::data::cocoeval

@@ -84,7 +84,7 @@ void write_stats_json(const std::string& path, const std::array<double, 10>& sta
     fmt::format_to(std::back_inserter(s), "  \"{}\": {}{}\n", kStatNames[i], stats[i], i < 9 ? "," : "");
   }
   s += "}\n";
-  io::write_file_atomic(path, [&](const io::ByteSink& sink) { sink(s.data(), s.size()); });
+  io::write_file_atomic(path, s);
 }
 
 }  // namespace hr::data::cocoeval

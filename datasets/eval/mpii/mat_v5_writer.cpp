@@ -82,7 +82,7 @@ std::vector<uint8_t> encode(const std::string& name, const std::vector<int64_t>&
 }
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  hr::io::write_file_atomic(path, [&](const hr::io::ByteSink& sink) { sink(bytes.data(), bytes.size()); });
+  hr::io::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace

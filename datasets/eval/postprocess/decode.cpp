@@ -6,6 +6,7 @@
 #include "datasets/eval/postprocess/dark.h"
 #include "datasets/image/affine.h"
 #include "engine/error.h"
+#include "kernels/heatmap/heatmap.h"
 
 namespace hr::data::post {
 
@@ -27,20 +28,12 @@ std::vector<KeypointPred> get_max_preds(const float* hm, const HeatmapShape& s) 
   for (int i = 0; i < s.n; ++i)
     for (int j = 0; j < s.joints; ++j) {
       const float* m = hm + s.map_offset(i, j);
+      // numpy's argmax order (the first maximum; the first NaN beats every number), the rule
+      // the heatmap kernels use on every backend.
       size_t idx = 0;
-      float best = m[0];
-      if (!std::isnan(best))
-        for (size_t p = 1; p < hw; ++p) {
-          if (std::isnan(m[p])) {  // numpy's argmax/amax stop at the first NaN
-            idx = p;
-            best = m[p];
-            break;
-          }
-          if (m[p] > best) {  // strict: the first of equal maxima wins
-            best = m[p];
-            idx = p;
-          }
-        }
+      for (size_t p = 1; p < hw; ++p)
+        if (kern::heatmap_beats(m[p], int64_t(p), m[idx], int64_t(idx))) idx = p;
+      const float best = m[idx];
       KeypointPred& k = out[static_cast<size_t>(i) * s.joints + j];
       k.score = best;
       if (best > 0.f) {  // the official pred_mask: maxvals > 0, else (0, 0)

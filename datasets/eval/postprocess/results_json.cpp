@@ -68,7 +68,7 @@ std::string coco_results_text(std::span<const PoseInstance> instances, int categ
 void write_coco_results(const std::string& path, std::span<const PoseInstance> instances,
                         int category_id) {
   const std::string text = coco_results_text(instances, category_id);
-  io::write_file_atomic(path, [&](const io::ByteSink& sink) { sink(text.data(), text.size()); });
+  io::write_file_atomic(path, text);
 }
 
 }  // namespace hr::data::post
