@@ -1,0 +1,60 @@
+// Native convolutions (issue 8): implicit GEMM over NHWC for any K x K kernel with padding
+// K/2 and stride 1 or 2 (HRNet's 3x3 convs, stride 1 and 2, and its 1x1 convs), forward, data
+// gradient and weight gradient. Written once as block bodies for the grid emulator
+// (docs/kernels.md): the *_emu entry points run them on the CPU (tests, CI), the *_cuda entry
+// points on a GPU. Same contract as kernels/conv/conv.h: forward overwrites y, the backward
+// passes ACCUMULATE into dx / dw.
+//
+// Two arithmetic paths:
+//   F32   SIMT fmaf chains in a fixed k order: the GPU, the emulator and a serial loop over
+//         the same order agree bit for bit.
+//   BF16  tensor cores (mma.sync m16n8k16, bf16 operands rounded to nearest even from the
+//         f32 tensors, f32 accumulation). The emulator gathers the 32 lanes' fragments by the
+//         PTX-documented layouts and multiplies in double, so it agrees with a GPU to the
+//         accumulation rounding only (the hardware's summation order inside one mma is not
+//         documented).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "kernels/common/conv_shape.h"
+#include "kernels/common/stream.h"
+#include "kernels/common/workspace.h"
+#include "kernels/emu/options.h"
+
+namespace hr::kern {
+
+enum class NativeMath { F32, BF16 };
+
+const char* native_math_name(NativeMath m);  // "f32", "bf16"
+
+// Shapes the native kernels take: K odd (1 or 3 in HRNet), stride 1 or 2, non-empty. Empty
+// string when supported, else why not.
+std::string conv_native_unsupported(const ConvDesc& d);
+
+// Split-K factor of the weight gradient: its GEMM is [Cout] x [K*K*Cin] over N*Ho*Wo rows,
+// skinny for HRNet's low-channel layers, so the rows are cut into this many slices, each block
+// column sums one slice into a partial, and a second pass adds the partials in slice order
+// (deterministic, no atomics).
+int conv_native_wgrad_splits(const ConvDesc& d);
+// Bytes of workspace the weight gradient needs for `splits` partials.
+int64_t conv_native_wgrad_workspace_bytes(const ConvDesc& d, int splits);
+
+// ---- CPU grid emulator (host pointers; slow: for tests at small sizes) ---------------------
+void conv_native_forward_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                             const emu::EmuOptions& opt = {});
+void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
+                                   const emu::EmuOptions& opt = {});
+// splits = 0: conv_native_wgrad_splits(d).
+void conv_native_backward_weight_emu(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,
+                                     int splits = 0, const emu::EmuOptions& opt = {});
+
+// ---- GPU (device pointers; built when CUDA is on) ------------------------------------------
+void conv_native_forward_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                              Stream stream);
+void conv_native_backward_data_cuda(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
+                                    Stream stream);
+void conv_native_backward_weight_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,
+                                      Workspace& ws, Stream stream, int splits = 0);
+
+}  // namespace hr::kern
