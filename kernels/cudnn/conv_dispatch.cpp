@@ -1,20 +1,9 @@
 // conv2d_*_cuda (kernels/conv/conv.h): 1x1 stride-1 convolutions go to cuBLAS, all others
 // to cuDNN; the bias is added and differentiated by our kernels (kernels/conv/cuda.cu).
-#include <cstdio>
-
 #include "kernels/conv/conv.h"
 #include "kernels/cudnn/conv_lib.h"
 
 namespace hr::kern {
-
-namespace lib {
-std::string describe_conv(const ConvDesc& d) {
-  char buf[192];
-  std::snprintf(buf, sizeof(buf), "conv x [%d, %d, %d, %d] (NHWC) * w [%d, %d, %d, %d], stride %d -> y [%d, %d, %d, %d]",
-                d.N, d.H, d.W, d.Cin, d.Cout, d.K, d.K, d.Cin, d.stride, d.N, d.Ho, d.Wo, d.Cout);
-  return buf;
-}
-}  // namespace lib
 
 namespace {
 bool use_gemm(const ConvDesc& d, ConvLib lib) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 
+#include "kernels/common/conv_describe.h"
 #include "kernels/common/conv_shape.h"
 #include "kernels/common/stream.h"
 #include "kernels/common/workspace.h"
@@ -11,8 +12,7 @@
 
 namespace hr::kern::lib {
 
-// "conv x [N, H, W, Cin] (NHWC) * w [Cout, K, K, Cin], stride s -> y [N, Ho, Wo, Cout]"
-std::string describe_conv(const ConvDesc& d);
+using kern::describe_conv;  // kernels/common/conv_describe.h
 
 void cudnn_conv_forward(const ConvDesc& d, const float* x, const float* w, float* y, Workspace& ws,
                         Stream stream);

@@ -57,13 +57,14 @@ void CpuBlock::barrier() {
   // Each segment gets its own thread order under Shuffled, as warps are rescheduled freely.
   std::mt19937_64 rng(rng_);
   rng_ = rng();
-  const std::vector<int> order = schedule_order(block_.count(), opt_, rng);
+  bool collective = false;
+  for (const Step& s : pending_) collective = collective || bool(s.warp);
   in_phase_ = true;
   try {
-    for (int id : order) {
-      const Thread t = thread_of(id, block_);
-      for (auto& phase : pending_) phase(t);
-    }
+    if (collective)
+      run_warp_major(rng);
+    else
+      run_thread_major(schedule_order(block_.count(), opt_, rng));
   } catch (...) {
     in_phase_ = false;
     pending_.clear();
@@ -71,6 +72,30 @@ void CpuBlock::barrier() {
   }
   in_phase_ = false;
   pending_.clear();
+}
+
+void CpuBlock::run_thread_major(const std::vector<int>& order) {
+  for (int id : order) {
+    const Thread t = thread_of(id, block_);
+    for (const Step& s : pending_) s.phase(t);
+  }
+}
+
+void CpuBlock::run_warp_major(std::mt19937_64& rng) {
+  for (int w : schedule_order(block_.count() / kWarpSize, opt_, rng)) {
+    size_t begin = 0;
+    while (begin < pending_.size()) {
+      size_t end = begin;  // [begin, end): the phases before the next collective
+      while (end < pending_.size() && !pending_[end].warp) ++end;
+      if (end > begin)
+        for (int lane : schedule_order(kWarpSize, opt_, rng)) {
+          const Thread t = thread_of(w * kWarpSize + lane, block_);
+          for (size_t i = begin; i < end; ++i) pending_[i].phase(t);
+        }
+      if (end < pending_.size()) pending_[end].warp(w);
+      begin = end + 1;
+    }
+  }
 }
 
 void CpuBlock::fail(const char* what) const { throw Error(std::string("emu: ") + what); }

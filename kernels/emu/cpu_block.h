@@ -9,12 +9,21 @@
 // that depend on the schedule; the tests run every native kernel under several schedules and
 // require identical results. Shared memory and registers start as NaN bytes (0xFF), so a read
 // before the write shows up too.
+//
+// Warp collectives (ctx.warp_op, used by the mma.sync emulation in mma.h) need every lane of a
+// warp to have reached them: a segment that contains one runs WARP-MAJOR instead. Warps run
+// one after another in schedule order; inside a warp the collectives cut the segment into
+// pieces, each piece runs thread-major over the warp's lanes (again in schedule order), then
+// the collective runs once for the warp. Races between warps stay as visible as before (a
+// warp runs its whole segment before the next starts); races between lanes of one warp are
+// visible between two collectives.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "kernels/emu/options.h"
@@ -36,6 +45,12 @@ class CpuRegs {
   std::shared_ptr<std::vector<T>> v_;  // shared: phases capture the handle by reference or copy
 };
 
+// The arithmetic of one emulated mma.sync m16n8k16 (cpu_mma.cpp): gathers the warp's A, B
+// and C fragments by the documented layouts, computes D = A * B + C with exact products summed
+// in double in k order onto C, rounds once to float and scatters D back. Real tensor cores
+// sum in an undocumented order and width, so a GPU agrees with this to rounding, not to bits.
+void emulate_mma_bf16_16816(const uint32_t* const a[32], const uint32_t* const b[32], float* const d[32]);
+
 class CpuBlock {
  public:
   CpuBlock(Dim3 grid, Dim3 block, int shared_bytes, const EmuOptions& opt);
@@ -51,7 +66,16 @@ class CpuBlock {
   template <typename F>
   void for_each_thread(F&& f) {
     if (in_phase_) fail("for_each_thread inside a per-thread phase");
-    pending_.emplace_back(std::forward<F>(f));
+    pending_.push_back(Step{std::function<void(Thread)>(std::forward<F>(f)), {}});
+  }
+  // A warp-wide collective (the emulated side of an instruction such as mma.sync that all 32
+  // lanes execute together): f(warp) runs once per warp, after the warp's lanes have run the
+  // segment's earlier phases. Needs a block of whole warps, as mma.sync does.
+  template <typename F>
+  void warp_op(F&& f) {
+    if (in_phase_) fail("a warp collective inside a per-thread phase (divergent code)");
+    if (block_.count() % kWarpSize != 0) fail("a warp collective needs a block of whole warps (32 threads each)");
+    pending_.push_back(Step{{}, std::function<void(int)>(std::forward<F>(f))});
   }
   // __syncthreads(): run the segment's phases for every thread, then start a new segment.
   // Calling it inside a phase is a barrier in divergent code (undefined on a GPU): refused.
@@ -59,6 +83,26 @@ class CpuBlock {
   // The end of the block body. Phases still pending run here; a body must call it before
   // returning, because the phases capture the body's locals by reference.
   void end_block() { barrier(); }
+
+  // mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 for every warp: D += A * B, where
+  // each lane holds its A fragment in a[t][a_off .. +4), B in b[t][b_off .. +2) (bf16 pairs)
+  // and C = D in d[t][d_off .. +4), laid out as mma_layout.h says. Offsets are block-uniform.
+  template <typename DRegs, typename ARegs, typename BRegs>
+  void mma_bf16_16816(const DRegs& d, int d_off, const ARegs& a, int a_off, const BRegs& b, int b_off) {
+    warp_op([d, a, b, d_off, a_off, b_off](int warp) {
+      float* dl[kWarpSize];
+      const uint32_t* al[kWarpSize];
+      const uint32_t* bl[kWarpSize];
+      for (int lane = 0; lane < kWarpSize; ++lane) {
+        Thread t;
+        t.id = warp * kWarpSize + lane;
+        dl[lane] = d[t] + d_off;
+        al[lane] = a[t] + a_off;
+        bl[lane] = b[t] + b_off;
+      }
+      emulate_mma_bf16_16816(al, bl, dl);
+    });
+  }
 
   template <typename T>
   SharedArray<T> shared(int n) {
@@ -76,13 +120,23 @@ class CpuBlock {
 
   bool pending() const { return !pending_.empty(); }
 
+  static constexpr int kWarpSize = 32;
+
  private:
+  // One recorded step of the open segment: a per-thread phase or a warp collective.
+  struct Step {
+    std::function<void(Thread)> phase;
+    std::function<void(int)> warp;
+  };
+  void run_thread_major(const std::vector<int>& order);
+  void run_warp_major(std::mt19937_64& rng);
+
   [[noreturn]] void fail(const char* what) const;
   [[noreturn]] void shared_overflow(int bytes) const;
 
   Dim3 grid_, block_, idx_;
   EmuOptions opt_;
-  std::vector<std::function<void(Thread)>> pending_;  // phases of the open segment
+  std::vector<Step> pending_;  // steps of the open segment
   // Shared memory in 16-byte aligned chunks (the carving rule of shared_align assumes it).
   struct alignas(16) Chunk { unsigned char b[16]; };
   std::vector<Chunk> shared_;

@@ -6,6 +6,8 @@
 
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 #include "kernels/emu/thread.h"
 
 namespace hr::emu {
@@ -14,6 +16,7 @@ namespace hr::emu {
 template <typename T, int N>
 struct CudaRegs {
   T v[N];
+  __device__ __forceinline__ const T* operator[](const Thread&) const { return v; }
   __device__ __forceinline__ T* operator[](const Thread&) { return v; }
 };
 
@@ -38,6 +41,25 @@ class CudaBlock {
   __device__ __forceinline__ void end_block() {}
 
   // Every thread carves the same offsets (the body's shared() calls are block-uniform).
+  // mma.sync m16n8k16 bf16 -> f32 for this lane (see CpuBlock::mma_bf16_16816 and
+  // mma_layout.h): D (= C) at d.v[d_off..+4), A at a.v[a_off..+4), B at b.v[b_off..+2).
+  template <typename DRegs, typename ARegs, typename BRegs>
+  __device__ __forceinline__ void mma_bf16_16816(DRegs& d, int d_off, const ARegs& a, int a_off, const BRegs& b,
+                                                 int b_off) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    float* c = d.v + d_off;
+    const uint32_t* ar = a.v + a_off;
+    const uint32_t* br = b.v + b_off;
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(ar[0]), "r"(ar[1]), "r"(ar[2]), "r"(ar[3]), "r"(br[0]), "r"(br[1]));
+#else
+    __trap();  // bf16 mma.sync needs sm_80 or newer; the build targets 80 and 90
+#endif
+  }
+
   template <typename T>
   __device__ __forceinline__ SharedArray<T> shared(int n) {
     T* p = reinterpret_cast<T*>(smem_ + used_);

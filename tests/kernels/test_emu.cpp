@@ -1,18 +1,12 @@
-// The CPU grid emulator (kernels/emu) and the first native kernel written for it
-// (kernels/conv1x1). The native kernel runs here exactly as nvcc compiles it for the GPU,
-// only scheduled by the emulator; tests/cuda/test_cuda_native.cpp compares the two on a GPU.
+// The CPU grid emulator (kernels/emu) itself: coverage, schedules, the hazards it exposes and
+// the misuse it refuses. The native kernels written for it are tested in test_conv_native.cpp.
 #include <catch2/catch.hpp>
 
-#include <cmath>
 #include <set>
 #include <tuple>
 #include <vector>
 
-#include "engine/random.h"
-#include "kernels/common/conv_shape.h"
 #include "kernels/common/error.h"
-#include "kernels/conv/conv.h"
-#include "kernels/conv1x1/conv1x1.h"
 #include "kernels/emu/cpu_block.h"
 
 using namespace hr;
@@ -20,82 +14,9 @@ using emu::EmuOptions;
 using emu::Schedule;
 
 namespace {
-
-std::vector<float> random_floats(size_t n, Rng& rng) {
-  std::vector<float> v(n);
-  for (float& f : v) f = float(rng.uniform(-1.0, 1.0));
-  return v;
-}
-
-// The kernel's documented arithmetic, serially: fmaf over k in order from 0, then + bias.
-std::vector<float> conv1x1_serial_fma(int64_t M, int Cin, int Cout, const std::vector<float>& x,
-                                      const std::vector<float>& w, const float* bias) {
-  std::vector<float> y(size_t(M) * Cout);
-  for (int64_t m = 0; m < M; ++m)
-    for (int n = 0; n < Cout; ++n) {
-      float a = 0.f;
-      for (int k = 0; k < Cin; ++k) a = std::fmaf(x[size_t(m * Cin + k)], w[size_t(n) * Cin + k], a);
-      y[size_t(m * Cout + n)] = bias ? a + bias[n] : a;
-    }
-  return y;
-}
-
 const std::vector<EmuOptions> kSchedules = {
     {Schedule::InOrder, 1}, {Schedule::Reversed, 1}, {Schedule::Shuffled, 1}, {Schedule::Shuffled, 7}};
-
-struct Shape3 { int64_t M; int Cin, Cout; };
-// Odd sizes, exact tiles (64) and one past them, several K slices (16) and a partial one.
-const Shape3 kShapes[] = {{1, 1, 1},    {37, 5, 7},   {37, 19, 33}, {64, 16, 64},
-                          {65, 17, 65}, {130, 33, 70}, {12 * 9, 48, 18}};
-
 }  // namespace
-
-TEST_CASE("emu conv1x1: the native kernel equals its serial fmaf definition bit for bit", "[emu]") {
-  Rng rng(21);
-  for (const Shape3& s : kShapes)
-    for (bool with_bias : {false, true}) {
-      const auto x = random_floats(size_t(s.M) * s.Cin, rng), w = random_floats(size_t(s.Cout) * s.Cin, rng);
-      const auto b = random_floats(size_t(s.Cout), rng);
-      const float* bias = with_bias ? b.data() : nullptr;
-      std::vector<float> y(size_t(s.M) * s.Cout, -7.f);
-      kern::conv1x1_forward_emu(s.M, s.Cin, s.Cout, x.data(), w.data(), bias, y.data());
-      INFO("M " << s.M << " Cin " << s.Cin << " Cout " << s.Cout << " bias " << with_bias);
-      CHECK(y == conv1x1_serial_fma(s.M, s.Cin, s.Cout, x, w, bias));
-    }
-}
-
-TEST_CASE("emu conv1x1: the native kernel matches the CPU conv2d with K = 1", "[emu]") {
-  Rng rng(22);
-  // N, H, W, Cin, Cout: HRNet-like odd maps (12x9 at 1/32 of 384x288) and tile edges.
-  const int cases[][5] = {{1, 37, 1, 19, 33}, {2, 12, 9, 48, 18}, {1, 9, 7, 5, 7}, {3, 5, 5, 32, 65}};
-  for (const auto& c : cases) {
-    const kern::ConvDesc d = kern::make_conv_desc(c[0], c[1], c[2], c[3], c[4], 1, 1);
-    const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
-    const auto b = random_floats(size_t(d.Cout), rng);
-    std::vector<float> ref(size_t(d.out_elems())), y(size_t(d.out_elems()));
-    kern::conv2d_forward_cpu<float>(d, x.data(), w.data(), b.data(), ref.data());
-    kern::conv1x1_forward_emu(d.rows(), d.Cin, d.Cout, x.data(), w.data(), b.data(), y.data());
-    double worst = 0;
-    for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, double(std::abs(y[i] - ref[i])));
-    INFO("N " << c[0] << " H " << c[1] << " W " << c[2] << " Cin " << c[3] << " Cout " << c[4]);
-    // Sums of Cin products of values in [-1, 1], in another order: fp32 rounding only.
-    CHECK(worst < 1e-5 * d.Cin);
-  }
-}
-
-TEST_CASE("emu conv1x1: the result does not depend on the thread and block schedule", "[emu]") {
-  Rng rng(23);
-  const Shape3 s{130, 33, 70};
-  const auto x = random_floats(size_t(s.M) * s.Cin, rng), w = random_floats(size_t(s.Cout) * s.Cin, rng);
-  std::vector<float> first;
-  for (const EmuOptions& opt : kSchedules) {
-    std::vector<float> y(size_t(s.M) * s.Cout);
-    kern::conv1x1_forward_emu(s.M, s.Cin, s.Cout, x.data(), w.data(), nullptr, y.data(), opt);
-    if (first.empty()) first = y;
-    INFO("schedule " << int(opt.schedule) << " seed " << opt.seed);
-    CHECK(y == first);
-  }
-}
 
 namespace {
 

@@ -1,0 +1,56 @@
+// Host-side rules of the native convolutions shared by the emulator and the CUDA entry
+// points: which shapes they take and how the weight gradient splits K.
+#include <algorithm>
+
+#include "kernels/common/conv_describe.h"
+#include "kernels/common/error.h"
+#include "kernels/conv_native/conv_native.h"
+#include "kernels/conv_native/igemm_bf16.h"
+#include "kernels/conv_native/native_check.h"
+
+namespace hr::kern {
+
+const char* native_math_name(NativeMath m) { return m == NativeMath::F32 ? "f32" : "bf16"; }
+
+std::string conv_native_unsupported(const ConvDesc& d) {
+  if (d.N < 1 || d.H < 1 || d.W < 1 || d.Cin < 1 || d.Cout < 1) return "empty shape";
+  if (d.K < 1 || d.K % 2 == 0 || d.K > 7) return "kernel size must be odd, 1 to 7";
+  if (d.stride != 1 && d.stride != 2) return "stride must be 1 or 2";
+  if (d.Ho != conv_out_size(d.H, d.K, d.stride) || d.Wo != conv_out_size(d.W, d.K, d.stride))
+    return "output extent does not follow from the input, kernel and stride";
+  if (d.patch() > (int64_t(1) << 30) || d.rows() > (int64_t(1) << 36)) return "too large for one grid";
+  return "";
+}
+
+namespace native {
+void check_supported(const ConvDesc& d, const char* fn) {
+  const std::string why = conv_native_unsupported(d);
+  if (!why.empty()) throw Error(std::string(fn) + ": " + why + ", got " + describe_conv(d));
+}
+
+int checked_splits(const ConvDesc& d, int splits, const char* fn) {
+  if (splits == 0) return conv_native_wgrad_splits(d);
+  if (splits < 1 || splits > kMaxSplits)
+    throw Error(std::string(fn) + ": split-K factor " + std::to_string(splits) + " outside [1, " +
+                std::to_string(kMaxSplits) + "]");
+  return splits;
+}
+}  // namespace native
+
+int conv_native_wgrad_splits(const ConvDesc& d) {
+  // Aim at two waves of blocks on a 132-SM H100; keep at least 8 K tiles (256 rows) per split
+  // so the partials' extra traffic stays small against the work.
+  constexpr int64_t kTargetBlocks = 264, kMinTilesPerSplit = 8;
+  using B = native::IgemmBf16Block<native::ConvBackwardWeight>;
+  const int64_t tiles = ((d.Cout + B::kTM - 1) / B::kTM) * ((d.patch() + B::kTN - 1) / B::kTN);
+  const int64_t k_tiles = (d.rows() + B::kKTile - 1) / B::kKTile;
+  int64_t s = (kTargetBlocks + tiles - 1) / tiles;
+  s = std::min<int64_t>(s, k_tiles / kMinTilesPerSplit);
+  return int(std::clamp<int64_t>(s, 1, native::kMaxSplits));
+}
+
+int64_t conv_native_wgrad_workspace_bytes(const ConvDesc& d, int splits) {
+  return int64_t(splits) * d.Cout * d.patch() * int64_t(sizeof(float));
+}
+
+}  // namespace hr::kern

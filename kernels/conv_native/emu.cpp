@@ -1,0 +1,54 @@
+// The native convolutions run by the CPU grid emulator: the same block bodies nvcc compiles
+// (igemm_f32.h, igemm_bf16.h, reduce.h), scheduled block by block on the host.
+#include <vector>
+
+#include "kernels/conv_native/conv_native.h"
+#include "kernels/conv_native/igemm_bf16.h"
+#include "kernels/conv_native/igemm_f32.h"
+#include "kernels/conv_native/native_check.h"
+#include "kernels/conv_native/reduce.h"
+#include "kernels/emu/cpu_block.h"
+
+namespace hr::kern {
+
+namespace {
+template <template <typename> class Block, typename Problem>
+void run_block(const Problem& pr, int splits, const emu::EmuOptions& opt) {
+  using B = Block<Problem>;
+  emu::run_grid<B>(B::grid(pr.M(), pr.N(), splits), B::block(), B::shared_bytes(),
+                   native::IgemmParams<Problem>{pr, splits}, opt);
+}
+
+template <typename Problem>
+void run_gemm(const Problem& pr, NativeMath math, int splits, const emu::EmuOptions& opt) {
+  if (math == NativeMath::F32)
+    run_block<native::IgemmF32Block>(pr, splits, opt);
+  else
+    run_block<native::IgemmBf16Block>(pr, splits, opt);
+}
+}  // namespace
+
+void conv_native_forward_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                             const emu::EmuOptions& opt) {
+  native::check_supported(d, "conv_native_forward_emu");
+  run_gemm(native::ConvForward{d, x, w, y}, math, 1, opt);
+}
+
+void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
+                                   const emu::EmuOptions& opt) {
+  native::check_supported(d, "conv_native_backward_data_emu");
+  run_gemm(native::ConvBackwardData{d, dy, w, dx}, math, 1, opt);
+}
+
+void conv_native_backward_weight_emu(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,
+                                     int splits, const emu::EmuOptions& opt) {
+  native::check_supported(d, "conv_native_backward_weight_emu");
+  splits = native::checked_splits(d, splits, "conv_native_backward_weight_emu");
+  std::vector<float> partial(size_t(conv_native_wgrad_workspace_bytes(d, splits) / sizeof(float)));
+  run_gemm(native::ConvBackwardWeight{d, x, dy, partial.data()}, math, splits, opt);
+  const native::SplitReduceParams rp{d.weight_elems(), splits, partial.data(), dw};
+  emu::run_grid<native::SplitReduceBlock>(native::SplitReduceBlock::grid(rp.n), native::SplitReduceBlock::block(), 0,
+                                          rp, opt);
+}
+
+}  // namespace hr::kern

@@ -1,0 +1,14 @@
+// Argument checks shared by the emulator and CUDA entry points of the native convolutions.
+#pragma once
+#include "kernels/common/conv_shape.h"
+
+namespace hr::kern::native {
+
+constexpr int kMaxSplits = 64;
+
+// Throws hr::Error naming `fn`, the reason and the shapes when conv_native_unsupported(d).
+void check_supported(const ConvDesc& d, const char* fn);
+// The split-K factor to use: conv_native_wgrad_splits(d) for 0, else `splits` if in range.
+int checked_splits(const ConvDesc& d, int splits, const char* fn);
+
+}  // namespace hr::kern::native

@@ -1,0 +1,298 @@
+// The native implicit-GEMM convolutions (kernels/conv_native) and the warp-level mma emulation
+// under the CPU grid emulator. The block bodies run here exactly as nvcc compiles them;
+// tests/cuda/test_cuda_conv_native.cpp compares the GPU with these runs.
+//
+// Two kinds of check per pass: (1) bit for bit against a serial loop over the same implicit
+// GEMM (problems.h) in the arithmetic the kernel documents, which catches tiling, staging,
+// fragment and barrier mistakes; (2) against the CPU conv2d kernels within rounding, which
+// catches a wrong gather (problems.h itself).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/common/conv_describe.h"
+#include "kernels/common/error.h"
+#include "kernels/conv/conv.h"
+#include "kernels/conv_native/conv_native.h"
+#include "kernels/conv_native/problems.h"
+#include "kernels/emu/bf16.h"
+#include "kernels/emu/cpu_block.h"
+#include "kernels/emu/mma_layout.h"
+#include "kernels/emu/mma_probe.h"
+#include "tests/support/random_floats.h"
+
+using namespace hr;
+using test::random_floats;
+using kern::ConvDesc;
+using kern::NativeMath;
+using emu::EmuOptions;
+using emu::Schedule;
+
+namespace {
+
+// The kernels' documented arithmetic, serially, for one problem: per split, per output, an
+// f32 fmaf chain over k in order (F32), or per 16-wide k chunk one exactly summed mma step
+// rounded to float (BF16, operands rounded to bf16). Results go through the problem's store.
+template <typename Problem>
+void serial_igemm(const Problem& pr, NativeMath math, int splits, int k_tile) {
+  for (int s = 0; s < splits; ++s) {
+    const int64_t kb = kern::native::split_k_begin(pr.K(), splits, s, k_tile);
+    const int64_t ke = kern::native::split_k_begin(pr.K(), splits, s + 1, k_tile);
+    for (int64_t m = 0; m < pr.M(); ++m)
+      for (int n = 0; n < pr.N(); ++n) {
+        float acc = 0.f;
+        if (math == NativeMath::F32) {
+          for (int64_t k = kb; k < ke; ++k) acc = std::fmaf(pr.a(m, k), pr.b(k, n), acc);
+        } else {
+          for (int64_t c = kb; c < ke; c += 16) {
+            double t = acc;
+            for (int64_t k = c; k < c + 16 && k < ke; ++k)
+              t += double(emu::bf16_round(pr.a(m, k))) * double(emu::bf16_round(pr.b(k, n)));
+            acc = float(t);
+          }
+        }
+        pr.store(m, n, acc, s);
+      }
+  }
+}
+
+int k_tile(NativeMath math) { return math == NativeMath::F32 ? 16 : 32; }
+
+struct ConvCase {
+  int N, H, W, Cin, Cout, K, stride;
+};
+// HRNet's kinds of layer at odd, small sizes: the stem (3 input channels, stride 2), 3x3
+// stride 1 and 2 with channel counts across the 64-wide tiles and the K slices, 1x1 layers
+// and maps like the 12x9 / 8x6 ends of the branches.
+const ConvCase kCases[] = {{1, 5, 7, 3, 5, 3, 2},   {2, 9, 7, 5, 7, 3, 1},   {1, 12, 9, 19, 33, 3, 2},
+                           {1, 8, 6, 40, 70, 3, 1}, {2, 6, 5, 17, 9, 1, 1},  {1, 7, 5, 33, 18, 1, 2},
+                           {1, 3, 3, 1, 1, 3, 1}};
+
+ConvDesc desc_of(const ConvCase& c) { return kern::make_conv_desc(c.N, c.H, c.W, c.Cin, c.Cout, c.K, c.stride); }
+
+// max |a - b| over max |b|
+double rel_max(const std::vector<float>& a, const std::vector<float>& b) {
+  double m = 0, s = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    m = std::max(m, double(std::abs(a[i] - b[i])));
+    s = std::max(s, double(std::abs(b[i])));
+  }
+  return m / (s + 1e-30);
+}
+
+// How many elements differ in their bits (NaN counts as differing), so a failure prints a
+// number instead of two whole tensors.
+size_t mismatches(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return std::max(a.size(), b.size());
+  size_t n = 0;
+  for (size_t i = 0; i < a.size(); ++i) n += emu::float_bits(a[i]) != emu::float_bits(b[i]);
+  return n;
+}
+
+const NativeMath kMaths[] = {NativeMath::F32, NativeMath::BF16};
+
+}  // namespace
+
+TEST_CASE("emu mma: the fragment layouts give every matrix element to exactly one lane and register", "[emu]") {
+  namespace L = emu::mma16816;
+  std::vector<int> a(L::kM * L::kK, 0), b(L::kK * L::kN, 0), c(L::kM * L::kN, 0);
+  for (int lane = 0; lane < 32; ++lane) {
+    for (int i = 0; i < 2 * L::kARegs; ++i) ++a[size_t(L::a_row(lane, i) * L::kK + L::a_col(lane, i))];
+    for (int i = 0; i < 2 * L::kBRegs; ++i) ++b[size_t(L::b_row(lane, i) * L::kN + L::b_col(lane, i))];
+    for (int i = 0; i < L::kCRegs; ++i) ++c[size_t(L::c_row(lane, i) * L::kN + L::c_col(lane, i))];
+    // The two halves of one register share a row and hold neighbouring columns (A) / k (B).
+    for (int j = 0; j < L::kARegs; ++j) {
+      CHECK(L::a_row(lane, 2 * j) == L::a_row(lane, 2 * j + 1));
+      CHECK(L::a_col(lane, 2 * j) + 1 == L::a_col(lane, 2 * j + 1));
+    }
+    for (int j = 0; j < L::kBRegs; ++j) CHECK(L::b_row(lane, 2 * j) + 1 == L::b_row(lane, 2 * j + 1));
+  }
+  for (int v : a) CHECK(v == 1);
+  for (int v : b) CHECK(v == 1);
+  for (int v : c) CHECK(v == 1);
+  // Spot values from the PTX ISA's figure: lane 5 (group 1, thread 1) holds A(1, 2), A(9, 3),
+  // A(1, 10) in a0, a3, a4; B(10, 1) in b2; C(9, 3) in c3.
+  CHECK((L::a_row(5, 0) == 1 && L::a_col(5, 0) == 2));
+  CHECK((L::a_row(5, 3) == 9 && L::a_col(5, 3) == 3));
+  CHECK((L::a_row(5, 4) == 1 && L::a_col(5, 4) == 10));
+  CHECK((L::b_row(5, 2) == 10 && L::b_col(5, 2) == 1));
+  CHECK((L::c_row(5, 3) == 9 && L::c_col(5, 3) == 3));
+}
+
+TEST_CASE("emu mma: one emulated mma.sync through the fragment layouts is D = A * B + C", "[emu]") {
+  Rng rng(51);
+  const auto A = random_floats(16 * 16, rng), B = random_floats(16 * 8, rng), C = random_floats(16 * 8, rng);
+  std::vector<float> D(16 * 8, 0.f);
+  kern::mma_probe_emu(A.data(), B.data(), C.data(), D.data());
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) {
+      double t = C[size_t(m * 8 + n)];
+      for (int k = 0; k < 16; ++k) t += double(emu::bf16_round(A[size_t(m * 16 + k)])) * emu::bf16_round(B[size_t(k * 8 + n)]);
+      INFO("m " << m << " n " << n);
+      CHECK(D[size_t(m * 8 + n)] == float(t));
+    }
+}
+
+TEST_CASE("emu bf16: round to nearest even, NaN stays NaN", "[emu]") {
+  CHECK(emu::bf16_from_float(1.0f) == 0x3f80);
+  // 1 + 2^-8 is halfway between two bf16 values: ties go to the even one (1.0).
+  CHECK(emu::bf16_from_float(1.0f + 1.0f / 256) == 0x3f80);
+  CHECK(emu::bf16_from_float(1.0f + 3.0f / 256) == 0x3f82);  // halfway, rounds up to even
+  CHECK(emu::bf16_from_float(-2.5f) == 0xc020);
+  CHECK(std::isnan(emu::bf16_round(std::nanf(""))));
+  CHECK(std::isinf(emu::bf16_round(INFINITY)));
+}
+
+namespace {
+// Each thread publishes its id in shared memory and, after a warp collective but WITHOUT a
+// barrier, reads the slot of the thread 32 places on (another warp). A collective does not
+// order warps, so the emulator must show the race; with the barrier the result is right.
+struct WarpRaceParams {
+  float* out;
+  bool barrier;
+};
+struct WarpRaceBody {
+  template <typename Ctx>
+  static void run(Ctx& ctx, const WarpRaceParams& p) {
+    const int n = ctx.block_dim().count();
+    auto s = ctx.template shared<float>(n);
+    auto a = ctx.template regs<uint32_t, 4>();
+    auto b = ctx.template regs<uint32_t, 2>();
+    auto d = ctx.template regs<float, 4>();
+    ctx.for_each_thread([&](emu::Thread t) {
+      s[t.id] = float(t.id);
+      for (int i = 0; i < 4; ++i) a[t][i] = 0u, d[t][i] = 0.f;
+      b[t][0] = b[t][1] = 0u;
+    });
+    if (p.barrier) ctx.barrier();
+    ctx.mma_bf16_16816(d, 0, a, 0, b, 0);
+    ctx.for_each_thread([&](emu::Thread t) { p.out[t.id] = s[(t.id + 32) % n] + d[t][0]; });
+    ctx.end_block();
+  }
+};
+}  // namespace
+
+TEST_CASE("emu: a warp collective does not hide a missing barrier between warps", "[emu]") {
+  const int n = 64;
+  std::vector<float> expect(n);
+  for (int i = 0; i < n; ++i) expect[size_t(i)] = float((i + 32) % n);
+  for (const EmuOptions& opt : {EmuOptions{Schedule::InOrder, 1}, EmuOptions{Schedule::Reversed, 1},
+                                EmuOptions{Schedule::Shuffled, 3}}) {
+    INFO("schedule " << int(opt.schedule));
+    std::vector<float> out(n, 0.f);
+    emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{n, 1, 1}, n * 4, WarpRaceParams{out.data(), true}, opt);
+    CHECK(out == expect);
+    emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{n, 1, 1}, n * 4, WarpRaceParams{out.data(), false}, opt);
+    CHECK(out != expect);
+  }
+  // A collective needs whole warps.
+  std::vector<float> out(48);
+  CHECK_THROWS_WITH(emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{48, 1, 1}, 48 * 4,
+                                                WarpRaceParams{out.data(), true}),
+                    Catch::Contains("whole warps"));
+}
+
+TEST_CASE("emu conv_native forward: bit for bit its serial definition, close to conv2d", "[emu][conv_native]") {
+  Rng rng(52);
+  for (const ConvCase& c : kCases)
+    for (NativeMath math : kMaths) {
+      const ConvDesc d = desc_of(c);
+      const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+      std::vector<float> y(size_t(d.out_elems()), -7.f), serial(y.size()), ref(y.size());
+      kern::conv_native_forward_emu(d, x.data(), w.data(), y.data(), math);
+      serial_igemm(kern::native::ConvForward{d, x.data(), w.data(), serial.data()}, math, 1, k_tile(math));
+      kern::conv2d_forward_cpu<float>(d, x.data(), w.data(), nullptr, ref.data());
+      INFO(kern::describe_conv(d) << " " << kern::native_math_name(math));
+      CHECK(mismatches(y, serial) == 0);
+      CHECK(rel_max(y, ref) < (math == NativeMath::F32 ? 1e-5 : 2e-2));
+    }
+}
+
+TEST_CASE("emu conv_native data gradient: accumulates its serial definition, close to conv2d", "[emu][conv_native]") {
+  Rng rng(53);
+  for (const ConvCase& c : kCases)
+    for (NativeMath math : kMaths) {
+      const ConvDesc d = desc_of(c);
+      const auto dy = random_floats(size_t(d.out_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+      const auto dx0 = random_floats(size_t(d.in_elems()), rng);  // backward accumulates
+      std::vector<float> dx = dx0, serial = dx0, ref = dx0;
+      kern::conv_native_backward_data_emu(d, dy.data(), w.data(), dx.data(), math);
+      serial_igemm(kern::native::ConvBackwardData{d, dy.data(), w.data(), serial.data()}, math, 1, k_tile(math));
+      kern::conv2d_backward_data_cpu<float>(d, dy.data(), w.data(), ref.data());
+      INFO(kern::describe_conv(d) << " " << kern::native_math_name(math));
+      CHECK(mismatches(dx, serial) == 0);
+      CHECK(rel_max(dx, ref) < (math == NativeMath::F32 ? 1e-5 : 2e-2));
+    }
+}
+
+TEST_CASE("emu conv_native weight gradient: split-K partials reduced in order, close to conv2d",
+          "[emu][conv_native]") {
+  Rng rng(54);
+  for (const ConvCase& c : kCases)
+    for (NativeMath math : kMaths)
+      for (int splits : {1, 3}) {
+        const ConvDesc d = desc_of(c);
+        const auto x = random_floats(size_t(d.in_elems()), rng), dy = random_floats(size_t(d.out_elems()), rng);
+        const auto dw0 = random_floats(size_t(d.weight_elems()), rng);
+        std::vector<float> dw = dw0, ref = dw0;
+        kern::conv_native_backward_weight_emu(d, x.data(), dy.data(), dw.data(), math, splits);
+        // Serial: the same partials, then dw += p0 + p1 + ... in split order.
+        std::vector<float> partial(size_t(splits) * size_t(d.weight_elems()));
+        serial_igemm(kern::native::ConvBackwardWeight{d, x.data(), dy.data(), partial.data()}, math, splits,
+                     k_tile(math));
+        std::vector<float> serial = dw0;
+        for (size_t i = 0; i < serial.size(); ++i) {
+          float s = partial[i];
+          for (int k = 1; k < splits; ++k) s += partial[size_t(k) * serial.size() + i];
+          serial[i] += s;
+        }
+        kern::conv2d_backward_weight_cpu<float>(d, x.data(), dy.data(), ref.data(), nullptr);
+        INFO(kern::describe_conv(d) << " " << kern::native_math_name(math) << " splits " << splits);
+        CHECK(mismatches(dw, serial) == 0);
+        CHECK(rel_max(dw, ref) < (math == NativeMath::F32 ? 1e-5 : 2e-2));
+      }
+}
+
+TEST_CASE("emu conv_native: results do not depend on the thread, warp and block schedule", "[emu][conv_native]") {
+  Rng rng(55);
+  const ConvDesc d = kern::make_conv_desc(1, 9, 7, 40, 70, 3, 2);
+  const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+  const auto dy = random_floats(size_t(d.out_elems()), rng);
+  for (NativeMath math : kMaths) {
+    std::vector<float> y0, dx0, dw0;
+    for (const EmuOptions& opt : {EmuOptions{Schedule::InOrder, 1}, EmuOptions{Schedule::Reversed, 1},
+                                  EmuOptions{Schedule::Shuffled, 5}}) {
+      std::vector<float> y(size_t(d.out_elems())), dx(size_t(d.in_elems()), 0.f), dw(size_t(d.weight_elems()), 0.f);
+      kern::conv_native_forward_emu(d, x.data(), w.data(), y.data(), math, opt);
+      kern::conv_native_backward_data_emu(d, dy.data(), w.data(), dx.data(), math, opt);
+      kern::conv_native_backward_weight_emu(d, x.data(), dy.data(), dw.data(), math, 2, opt);
+      if (y0.empty()) y0 = y, dx0 = dx, dw0 = dw;
+      INFO(kern::native_math_name(math) << " schedule " << int(opt.schedule));
+      CHECK(mismatches(y, y0) == 0);
+      CHECK(mismatches(dx, dx0) == 0);
+      CHECK(mismatches(dw, dw0) == 0);
+    }
+  }
+}
+
+TEST_CASE("conv_native: split-K heuristic and unsupported shapes", "[conv_native]") {
+  // A skinny HRNet weight gradient (W32 branch 1, 64x48 map, batch 32: 98304 rows, 32 x 288
+  // outputs = 5 tiles) gets many splits; a tiny one gets one.
+  const ConvDesc big = kern::make_conv_desc(32, 64, 48, 32, 32, 3, 1);
+  CHECK(kern::conv_native_wgrad_splits(big) > 16);
+  CHECK(kern::conv_native_wgrad_splits(kern::make_conv_desc(1, 3, 3, 4, 4, 3, 1)) == 1);
+  CHECK(kern::conv_native_wgrad_workspace_bytes(big, 4) == 4 * 32 * 288 * 4);
+
+  float dummy[64] = {};
+  ConvDesc even = kern::make_conv_desc(1, 4, 4, 2, 2, 2, 1);
+  CHECK_THROWS_WITH(kern::conv_native_forward_emu(even, dummy, dummy, dummy, NativeMath::F32),
+                    Catch::Contains("conv_native_forward_emu") && Catch::Contains("odd"));
+  ConvDesc s3 = kern::make_conv_desc(1, 4, 4, 2, 2, 3, 3);
+  CHECK_THROWS_WITH(kern::conv_native_backward_data_emu(s3, dummy, dummy, dummy, NativeMath::BF16),
+                    Catch::Contains("stride must be 1 or 2") && Catch::Contains("w [2, 3, 3, 2]"));
+  ConvDesc ok = kern::make_conv_desc(1, 2, 2, 1, 1, 1, 1);
+  CHECK_THROWS_WITH(kern::conv_native_backward_weight_emu(ok, dummy, dummy, dummy, NativeMath::F32, 65),
+                    Catch::Contains("split-K factor 65"));
+}
