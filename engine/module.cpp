@@ -148,7 +148,9 @@ BatchNorm2d::BatchNorm2d(int c, double m, double e) : channels(c), momentum(m), 
   register_buffer("num_batches_tracked", Tensor::zeros(Shape{}, DType::i64));
 }
 
-Var BatchNorm2d::forward(const Var& x) {
+Var BatchNorm2d::forward(const Var& x) { return forward_act(x, Var(), false); }
+
+Var BatchNorm2d::forward_act(const Var& x, const Var& residual, bool relu) {
   if (is_training()) {
     Tensor& n = num_batches_tracked();
     if (n.is_cpu()) {
@@ -159,7 +161,8 @@ Var BatchNorm2d::forward(const Var& x) {
 #endif
     }
   }
-  return ops::batch_norm(x, weight_, bias_, running_mean(), running_var(), is_training(), momentum, eps);
+  return ops::batch_norm_act(x, weight_, bias_, running_mean(), running_var(), is_training(), momentum, eps,
+                             residual, relu);
 }
 
 // ---- conv + batch norm ----------------------------------------------------------
@@ -209,7 +212,7 @@ void fold_bn_cuda(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
 bool set_bn_folding(bool on) { return g_bn_folding.exchange(on); }
 int64_t bn_fold_count() { return g_bn_folds.load(); }
 
-Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu) {
+Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu, const Var& residual) {
   const Tensor& w = conv.weight().value();
   const bool fold = g_bn_folding.load() && !bn.is_training() && !grad_enabled() &&
                     g_conv_observer == nullptr && w.device() == x.value().device() &&
@@ -227,10 +230,10 @@ Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu) {
       fold_bn<double>(conv, bn, wf, bf);
     y = ops::conv2d(x, Var(wf), Var(bf), conv.stride);
     g_bn_folds.fetch_add(1);
-  } else {
-    y = bn.forward(conv.forward(x));
+    if (residual.defined()) return relu ? ops::add_relu(y, residual) : ops::add(y, residual);
+    return relu ? ops::relu(y) : y;
   }
-  return relu ? ops::relu(y) : y;
+  return bn.forward_act(conv.forward(x), residual, relu);
 }
 
 }  // namespace hr

@@ -102,6 +102,8 @@ class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int channels, double momentum = 0.1, double eps = 1e-5);
   Var forward(const Var& x);
+  // relu?(bn(x) + residual?) in the same passes (ops::batch_norm_act); residual may be undefined.
+  Var forward_act(const Var& x, const Var& residual, bool relu);
 
   const Var& weight() const { return weight_; }
   const Var& bias() const { return bias_; }
@@ -115,7 +117,9 @@ class BatchNorm2d : public Module {
   Var weight_, bias_;
 };
 
-// conv, then bn, then (with `relu`) a ReLU: how HRNet's blocks call their layers.
+// conv, then bn, then (with `residual`) the residual add, then (with `relu`) a ReLU: how
+// HRNet's blocks call their layers. Unfolded, the BN, the add and the ReLU are one fused op
+// (ops::batch_norm_act), with the same results as the three in sequence.
 // In eval mode with autograd off (NoGradGuard), on the CPU or on CUDA (kern::bn_fold_cuda), the
 // batch norm is folded into the
 // convolution: w' = w * s, b' = (b - running_mean) * s + beta with s = gamma / sqrt(var + eps),
@@ -123,7 +127,7 @@ class BatchNorm2d : public Module {
 // new weights or running statistics is always seen). That saves the BN's pass over the
 // activations; outputs equal the unfolded path to float rounding. Training, eval with
 // gradients on, conv observers and set_bn_folding(false) run conv then bn.
-Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu = false);
+Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu = false, const Var& residual = Var());
 
 // Turns eval-mode BN folding on or off for the whole process (on by default); returns the
 // previous setting. For tests and side-by-side benchmarks.

@@ -17,6 +17,13 @@ Var conv2d(const Var& x, const Var& w, const Var& bias, int stride);
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean,
                Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
 
+// Batch norm with what follows it in HRNet fused into the same passes (kernels/batchnorm:
+// BnAct): y = relu?(batch_norm(x) + residual?); `residual` may be undefined. The results and
+// gradients are those of batch_norm, add and relu in sequence, bit for bit; the BN output and
+// the masked gradient are never stored.
+Var batch_norm_act(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean, Tensor& running_var,
+                   bool training, double momentum, double eps, const Var& residual, bool relu);
+
 Var relu(const Var& x);
 Var add(const Var& a, const Var& b);
 Var add_relu(const Var& a, const Var& b);  // relu(a + b) in one pass

@@ -45,8 +45,7 @@ BasicBlock::BasicBlock(int inplanes, int planes, int stride, bool downsample) {
 
 Var BasicBlock::forward(const Var& x) {
   Var out = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
-  out = conv_bn(*conv2_, *bn2_, out);
-  return ops::add_relu(out, downsample_ ? downsample_->forward(x) : x);
+  return conv_bn(*conv2_, *bn2_, out, /*relu=*/true, downsample_ ? downsample_->forward(x) : x);
 }
 
 Bottleneck::Bottleneck(int inplanes, int planes, int stride, bool downsample) {
@@ -63,8 +62,7 @@ Bottleneck::Bottleneck(int inplanes, int planes, int stride, bool downsample) {
 Var Bottleneck::forward(const Var& x) {
   Var out = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
   out = conv_bn(*conv2_, *bn2_, out, /*relu=*/true);
-  out = conv_bn(*conv3_, *bn3_, out);
-  return ops::add_relu(out, downsample_ ? downsample_->forward(x) : x);
+  return conv_bn(*conv3_, *bn3_, out, /*relu=*/true, downsample_ ? downsample_->forward(x) : x);
 }
 
 // The official _make_layer / _make_one_branch: a projection shortcut on the first block when

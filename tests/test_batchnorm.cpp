@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 
 #include "engine/engine.h"
 
@@ -75,4 +76,71 @@ TEST_CASE("batch_norm errors name the tensor", "[batchnorm][errors]") {
   CHECK_THROWS_WITH(ops::batch_norm(x, g, b, rm, rv, false), Catch::Contains("running_var"));
   Tensor rv2 = Tensor::zeros(Shape{2});
   CHECK_THROWS_WITH(ops::batch_norm(x, g, b, rm, rv2, true), Catch::Contains("more than one value"));
+}
+
+namespace {
+// Same bits, NaN included: the fused op must reproduce the unfused sequence exactly.
+template <typename T>
+bool same_bits(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape()) return false;
+  return std::memcmp(a.data<T>(), b.data<T>(), size_t(a.numel()) * sizeof(T)) == 0;
+}
+
+template <typename T>
+void check_fused_equals_unfused(DType dt, bool training, bool with_residual, bool relu) {
+  INFO("dtype " << (dt == DType::f32 ? "f32" : "f64") << " training " << training << " residual " << with_residual
+                << " relu " << relu);
+  Rng rng(31);
+  const Shape s{2, 9, 7, 5};
+  Tensor x = randn(s, rng, 2.0, dt), res = randn(s, rng, 1.0, dt), seed = randn(s, rng, 1.0, dt);
+  Tensor g = randn(Shape{5}, rng, 1.0, dt), b = randn(Shape{5}, rng, 1.0, dt);
+  Tensor rm0 = randn(Shape{5}, rng, 0.1, dt), rv0 = Tensor::full(Shape{5}, 1.5, dt);
+  struct Run {
+    Tensor y, dx, dg, db, dres, rm, rv;
+  };
+  auto run = [&](bool fused) {
+    Var xv(x.clone(), true), gv(g.clone(), true), bv(b.clone(), true), rv(res.clone(), true);
+    Tensor rm = rm0.clone(), rvar = rv0.clone();
+    Var y;
+    if (fused) {
+      y = ops::batch_norm_act(xv, gv, bv, rm, rvar, training, 0.1, 1e-5, with_residual ? rv : Var(), relu);
+    } else {
+      y = ops::batch_norm(xv, gv, bv, rm, rvar, training);
+      if (with_residual) y = relu ? ops::add_relu(y, rv) : ops::add(y, rv);
+      else if (relu) y = ops::relu(y);
+    }
+    y.backward(seed);
+    return Run{y.value(), xv.grad(), gv.grad(), bv.grad(), with_residual ? rv.grad() : Tensor(), rm, rvar};
+  };
+  const Run f = run(true), u = run(false);
+  CHECK(same_bits<T>(f.y, u.y));
+  CHECK(same_bits<T>(f.dx, u.dx));
+  CHECK(same_bits<T>(f.dg, u.dg));
+  CHECK(same_bits<T>(f.db, u.db));
+  if (with_residual) CHECK(same_bits<T>(f.dres, u.dres));
+  CHECK(same_bits<T>(f.rm, u.rm));
+  CHECK(same_bits<T>(f.rv, u.rv));
+  if (relu) {  // the ReLU really ran: a good share of the outputs are clamped to 0
+    int64_t zeros = 0;
+    for (T v : f.y.template to_vector<T>()) zeros += v == T(0);
+    CHECK(zeros > f.y.numel() / 5);
+  }
+}
+}  // namespace
+
+TEST_CASE("batch_norm_act equals batch_norm, add and relu in sequence, bit for bit", "[batchnorm][fusion]") {
+  for (bool training : {true, false})
+    for (bool with_residual : {false, true})
+      for (bool relu : {false, true}) {
+        check_fused_equals_unfused<float>(DType::f32, training, with_residual, relu);
+        check_fused_equals_unfused<double>(DType::f64, training, with_residual, relu);
+      }
+}
+
+TEST_CASE("batch_norm_act: a residual of the wrong shape is named", "[batchnorm][errors]") {
+  Var x(Tensor::zeros(Shape{1, 2, 2, 2})), r(Tensor::zeros(Shape{1, 2, 2, 3}));
+  Var g(Tensor::zeros(Shape{2})), b(Tensor::zeros(Shape{2}));
+  Tensor rm = Tensor::zeros(Shape{2}), rv = Tensor::full(Shape{2}, 1.0);
+  CHECK_THROWS_WITH(ops::batch_norm_act(x, g, b, rm, rv, true, 0.1, 1e-5, r, true),
+                    Catch::Contains("residual") && Catch::Contains("[1, 2, 2, 3]"));
 }

@@ -64,6 +64,26 @@ TEST_CASE("gradcheck batch_norm", "[gradcheck][batchnorm]") {
   }
 }
 
+TEST_CASE("gradcheck batch_norm_act (BN + residual + ReLU fused)", "[gradcheck][batchnorm][fusion]") {
+  for (bool training : {true, false})
+    for (bool with_residual : {false, true}) {
+      DYNAMIC_SECTION((training ? "training" : "eval") << (with_residual ? " residual" : "") << " relu") {
+        const int C = 3;
+        Tensor x = rnd(Shape{1, 12, 9, C}, 13, 2.0);
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<double>()[i] += 0.5 * double(i % C);
+        std::vector<Tensor> in{x, rnd(Shape{C}, 14), rnd(Shape{C}, 15)};
+        if (with_residual) in.push_back(rnd(Shape{1, 12, 9, C}, 16));
+        Tensor rm = rnd(Shape{C}, 17, 0.1);
+        Tensor rv = Tensor::full(Shape{C}, 1.5, DType::f64);
+        expect_ok(gradcheck([&](const std::vector<Var>& v) {
+          Tensor m = rm.clone(), s = rv.clone();
+          return ops::batch_norm_act(v[0], v[1], v[2], m, s, training, 0.1, 1e-5, with_residual ? v[3] : Var(),
+                                     true);
+        }, in));
+      }
+    }
+}
+
 TEST_CASE("gradcheck relu, add, add_relu", "[gradcheck][elementwise]") {
   const Shape s{2, 9, 7, 3};
   expect_ok(gradcheck([](const std::vector<Var>& v) { return ops::relu(v[0]); }, {rnd(s, 8)}));

@@ -29,7 +29,7 @@ void channel_sums(int64_t rows, int C, int nsums, std::vector<double>& out, F&& 
 template <typename T>
 void bn_forward_train_cpu(int64_t rows, int C, const T* x, const T* gamma, const T* beta, double eps,
                           double momentum, T* y, T* running_mean, T* running_var, T* save_mean,
-                          T* save_invstd) {
+                          T* save_invstd, const BnAct<T>& act) {
   // Pass 1: mean. Pass 2: variance around the mean (stable for large |mean| / small var).
   std::vector<double> sum, sq;
   channel_sums(rows, C, 1, sum, [&](int64_t r, double* acc) {
@@ -56,30 +56,33 @@ void bn_forward_train_cpu(int64_t rows, int C, const T* x, const T* gamma, const
   parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r)
       for (int c = 0; c < C; ++c)
-        y[r * C + c] = bn_apply(x[r * C + c], save_mean[c], save_invstd[c], gamma[c], beta[c]);
+        y[r * C + c] = bn_act_apply(bn_apply(x[r * C + c], save_mean[c], save_invstd[c], gamma[c], beta[c]),
+                                    act.residual, r * C + c, act.relu);
   });
 }
 
 template <typename T>
 void bn_forward_eval_cpu(int64_t rows, int C, const T* x, const T* gamma, const T* beta,
-                         const T* running_mean, const T* running_var, double eps, T* y) {
+                         const T* running_mean, const T* running_var, double eps, T* y, const BnAct<T>& act) {
   std::vector<T> invstd(C);
   for (int c = 0; c < C; ++c) invstd[c] = T(bn_invstd(double(running_var[c]), eps));
   parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r)
       for (int c = 0; c < C; ++c)
-        y[r * C + c] = bn_apply(x[r * C + c], running_mean[c], invstd[c], gamma[c], beta[c]);
+        y[r * C + c] = bn_act_apply(bn_apply(x[r * C + c], running_mean[c], invstd[c], gamma[c], beta[c]),
+                                    act.residual, r * C + c, act.relu);
   });
 }
 
 template <typename T>
 void bn_backward_train_cpu(int64_t rows, int C, const T* x, const T* dy, const T* gamma,
-                           const T* save_mean, const T* save_invstd, T* dx, T* dgamma, T* dbeta) {
-  // sums[0..C) = sum(dy), sums[C..2C) = sum(dy * xhat)
+                           const T* save_mean, const T* save_invstd, T* dx, T* dgamma, T* dbeta,
+                           const T* y_relu, T* dresidual) {
+  // sums[0..C) = sum(g), sums[C..2C) = sum(g * xhat), g = dy masked by the fused ReLU
   std::vector<double> sums;
   channel_sums(rows, C, 2, sums, [&](int64_t r, double* acc) {
     for (int c = 0; c < C; ++c) {
-      const double g = double(dy[r * C + c]);
+      const double g = double(bn_act_grad(y_relu, dy, r * C + c));
       const double xhat = (double(x[r * C + c]) - double(save_mean[c])) * double(save_invstd[c]);
       acc[c] += g;
       acc[C + c] += g * xhat;
@@ -89,8 +92,8 @@ void bn_backward_train_cpu(int64_t rows, int C, const T* x, const T* dy, const T
     if (dbeta) dbeta[c] += T(sums[c]);
     if (dgamma) dgamma[c] += T(sums[C + c]);
   }
-  if (!dx) return;
-  // dx = gamma * invstd / M * (M*dy - sum(dy) - xhat * sum(dy*xhat))
+  if (!dx && !dresidual) return;
+  // dx = gamma * invstd / M * (M*g - sum(g) - xhat * sum(g*xhat))
   std::vector<double> k(C), mean_dy(C), mean_dyx(C);
   for (int c = 0; c < C; ++c) {
     k[c] = double(gamma[c]) * double(save_invstd[c]);
@@ -100,8 +103,11 @@ void bn_backward_train_cpu(int64_t rows, int C, const T* x, const T* dy, const T
   parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r)
       for (int c = 0; c < C; ++c) {
+        const T g = bn_act_grad(y_relu, dy, r * C + c);
+        if (dresidual) dresidual[r * C + c] += g;
+        if (!dx) continue;
         const double xhat = (double(x[r * C + c]) - double(save_mean[c])) * double(save_invstd[c]);
-        dx[r * C + c] += T(k[c] * (double(dy[r * C + c]) - mean_dy[c] - xhat * mean_dyx[c]));
+        dx[r * C + c] += T(k[c] * (double(g) - mean_dy[c] - xhat * mean_dyx[c]));
       }
   });
 }
@@ -109,14 +115,14 @@ void bn_backward_train_cpu(int64_t rows, int C, const T* x, const T* dy, const T
 template <typename T>
 void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T* gamma,
                           const T* running_mean, const T* running_var, double eps, T* dx, T* dgamma,
-                          T* dbeta) {
+                          T* dbeta, const T* y_relu, T* dresidual) {
   std::vector<double> invstd(C);
   for (int c = 0; c < C; ++c) invstd[c] = bn_invstd(double(running_var[c]), eps);
   if (dgamma || dbeta) {
     std::vector<double> sums;
     channel_sums(rows, C, 2, sums, [&](int64_t r, double* acc) {
       for (int c = 0; c < C; ++c) {
-        const double g = double(dy[r * C + c]);
+        const double g = double(bn_act_grad(y_relu, dy, r * C + c));
         acc[c] += g;
         acc[C + c] += g * (double(x[r * C + c]) - double(running_mean[c])) * invstd[c];
       }
@@ -126,22 +132,26 @@ void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T*
       if (dgamma) dgamma[c] += T(sums[C + c]);
     }
   }
-  if (!dx) return;
+  if (!dx && !dresidual) return;
   parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r)
-      for (int c = 0; c < C; ++c) dx[r * C + c] += T(double(dy[r * C + c]) * double(gamma[c]) * invstd[c]);
+      for (int c = 0; c < C; ++c) {
+        const T g = bn_act_grad(y_relu, dy, r * C + c);
+        if (dresidual) dresidual[r * C + c] += g;
+        if (dx) dx[r * C + c] += T(double(g) * double(gamma[c]) * invstd[c]);
+      }
   });
 }
 
 #define HR_INSTANTIATE(T)                                                                          \
   template void bn_forward_train_cpu<T>(int64_t, int, const T*, const T*, const T*, double, double, \
-                                        T*, T*, T*, T*, T*);                                       \
+                                        T*, T*, T*, T*, T*, const BnAct<T>&);                      \
   template void bn_forward_eval_cpu<T>(int64_t, int, const T*, const T*, const T*, const T*,       \
-                                       const T*, double, T*);                                      \
+                                       const T*, double, T*, const BnAct<T>&);                     \
   template void bn_backward_train_cpu<T>(int64_t, int, const T*, const T*, const T*, const T*,     \
-                                         const T*, T*, T*, T*);                                    \
+                                         const T*, T*, T*, T*, const T*, T*);                      \
   template void bn_backward_eval_cpu<T>(int64_t, int, const T*, const T*, const T*, const T*,      \
-                                        const T*, double, T*, T*, T*);
+                                        const T*, double, T*, T*, T*, const T*, T*);
 HR_INSTANTIATE(float)
 HR_INSTANTIATE(double)
 #undef HR_INSTANTIATE

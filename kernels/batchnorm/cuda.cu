@@ -27,15 +27,16 @@ struct SumSqDev {  // sum of (x - mean)^2 around the batch mean
   }
 };
 
-struct SumDyDyXhat {  // acc[0] += dy, acc[1] += dy * xhat
+struct SumDyDyXhat {  // acc[0] += g, acc[1] += g * xhat; g = dy masked by the fused ReLU
   const float* x;
   const float* dy;
+  const float* y_relu;  // null: no ReLU
   const float* mean;    // float statistics (training: the saved ones; eval: running mean)
   const float* invstd;  // training: saved invstd (float)
   const double* invstd_d;  // eval: invstd in double (null in training)
   int C;
   __device__ void operator()(int64_t r, int c, double* acc) const {
-    const double g = double(dy[r * C + c]);
+    const double g = double(bn_act_grad(y_relu, dy, r * C + c));
     const double is = invstd_d ? invstd_d[c] : double(invstd[c]);
     acc[0] += g;
     acc[1] += g * ((double(x[r * C + c]) - double(mean[c])) * is);
@@ -61,10 +62,10 @@ __global__ void finish_var(int C, int chunks, int64_t rows, double eps, double m
 }
 
 __global__ void apply(int64_t n, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
-                      const float* beta, float* y) {
+                      const float* beta, BnAct<float> act, float* y) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int c = int(i % C);
-    y[i] = bn_apply(x[i], mean[c], invstd[c], gamma[c], beta[c]);
+    y[i] = bn_act_apply(bn_apply(x[i], mean[c], invstd[c], gamma[c], beta[c]), act.residual, i, act.relu);
   }
 }
 
@@ -93,19 +94,26 @@ __global__ void finish_grad_sums(int C, int chunks, double rows, const double* p
   }
 }
 
-__global__ void train_dx(int64_t n, int C, const float* x, const float* dy, const float* mean, const float* invstd,
-                         const double* coef, float* dx) {
+// dx (may be null) and the residual's gradient (may be null) from the masked gradient g.
+__global__ void train_dx(int64_t n, int C, const float* x, const float* dy, const float* y_relu, const float* mean,
+                         const float* invstd, const double* coef, float* dx, float* dresidual) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int c = int(i % C);
+    const float g = bn_act_grad(y_relu, dy, i);
+    if (dresidual) dresidual[i] += g;
+    if (!dx) continue;
     const double xhat = (double(x[i]) - double(mean[c])) * double(invstd[c]);
-    dx[i] += float(coef[3 * c] * (double(dy[i]) - coef[3 * c + 1] - xhat * coef[3 * c + 2]));
+    dx[i] += float(coef[3 * c] * (double(g) - coef[3 * c + 1] - xhat * coef[3 * c + 2]));
   }
 }
 
-__global__ void eval_dx(int64_t n, int C, const float* dy, const float* gamma, const double* invstd, float* dx) {
+__global__ void eval_dx(int64_t n, int C, const float* dy, const float* y_relu, const float* gamma,
+                        const double* invstd, float* dx, float* dresidual) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int c = int(i % C);
-    dx[i] += float(double(dy[i]) * double(gamma[c]) * invstd[c]);
+    const float g = bn_act_grad(y_relu, dy, i);
+    if (dresidual) dresidual[i] += g;
+    if (dx) dx[i] += float(double(g) * double(gamma[c]) * invstd[c]);
   }
 }
 
@@ -128,7 +136,7 @@ void check_launch(const char* what) { cuda_check(cudaGetLastError(), what); }
 
 void bn_forward_train_cuda(int64_t rows, int C, const float* x, const float* gamma, const float* beta, double eps,
                            double momentum, float* y, float* running_mean, float* running_var, float* save_mean,
-                           float* save_invstd, Workspace& ws, Stream stream) {
+                           float* save_invstd, Workspace& ws, Stream stream, const BnAct<float>& act) {
   const char* what = "bn_forward_train_cuda";
   int chunks = 0;
   double* mean = static_cast<double*>(ws.get(size_t(C) * sizeof(double)));
@@ -140,42 +148,44 @@ void bn_forward_train_cuda(int64_t rows, int C, const float* x, const float* gam
                                                   running_mean, running_var);
   check_launch(what);
   const int64_t n = rows * C;
-  apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, save_mean, save_invstd, gamma, beta, y);
+  apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, save_mean, save_invstd, gamma, beta, act, y);
   check_launch(what);
 }
 
 void bn_forward_eval_cuda(int64_t rows, int C, const float* x, const float* gamma, const float* beta,
                           const float* running_mean, const float* running_var, double eps, float* y, Workspace& ws,
-                          Stream stream) {
+                          Stream stream, const BnAct<float>& act) {
   const char* what = "bn_forward_eval_cuda";
   float* invstd = static_cast<float*>(ws.get(size_t(C) * sizeof(float)));
   eval_invstd<<<channel_grid(C), 128, 0, stream>>>(C, running_var, eps, nullptr, invstd);
   check_launch(what);
   const int64_t n = rows * C;
-  apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, running_mean, invstd, gamma, beta, y);
+  apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, running_mean, invstd, gamma, beta, act, y);
   check_launch(what);
 }
 
 void bn_backward_train_cuda(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
                             const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
-                            Workspace& ws, Stream stream) {
+                            Workspace& ws, Stream stream, const float* y_relu, float* dresidual) {
   const char* what = "bn_backward_train_cuda";
   int chunks = 0;
   const double* p = reduce::launch_channel_partials<2>(
-      rows, C, SumDyDyXhat{x, dy, save_mean, save_invstd, nullptr, C}, ws, stream, &chunks, what);
+      rows, C, SumDyDyXhat{x, dy, y_relu, save_mean, save_invstd, nullptr, C}, ws, stream, &chunks, what);
   double* coef = dx ? static_cast<double*>(ws.get(size_t(3) * C * sizeof(double))) : nullptr;
   finish_grad_sums<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p, gamma, save_invstd, dgamma,
                                                         dbeta, coef);
   check_launch(what);
-  if (!dx) return;
+  if (!dx && !dresidual) return;
   const int64_t n = rows * C;
-  train_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, dy, save_mean, save_invstd, coef, dx);
+  train_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, dy, y_relu, save_mean, save_invstd, coef, dx,
+                                                       dresidual);
   check_launch(what);
 }
 
 void bn_backward_eval_cuda(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
                            const float* running_mean, const float* running_var, double eps, float* dx,
-                           float* dgamma, float* dbeta, Workspace& ws, Stream stream) {
+                           float* dgamma, float* dbeta, Workspace& ws, Stream stream, const float* y_relu,
+                           float* dresidual) {
   const char* what = "bn_backward_eval_cuda";
   double* invstd = static_cast<double*>(ws.get(size_t(C) * sizeof(double)));
   eval_invstd<<<channel_grid(C), 128, 0, stream>>>(C, running_var, eps, invstd, nullptr);
@@ -183,14 +193,14 @@ void bn_backward_eval_cuda(int64_t rows, int C, const float* x, const float* dy,
   if (dgamma || dbeta) {
     int chunks = 0;
     const double* p = reduce::launch_channel_partials<2>(
-        rows, C, SumDyDyXhat{x, dy, running_mean, nullptr, invstd, C}, ws, stream, &chunks, what);
+        rows, C, SumDyDyXhat{x, dy, y_relu, running_mean, nullptr, invstd, C}, ws, stream, &chunks, what);
     finish_grad_sums<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p, gamma, nullptr, dgamma,
                                                           dbeta, nullptr);
     check_launch(what);
   }
-  if (!dx) return;
+  if (!dx && !dresidual) return;
   const int64_t n = rows * C;
-  eval_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, dy, gamma, invstd, dx);
+  eval_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, dy, y_relu, gamma, invstd, dx, dresidual);
   check_launch(what);
 }
 

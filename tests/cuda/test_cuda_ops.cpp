@@ -121,6 +121,31 @@ TEST_CASE("CUDA batch norm matches the CPU in training and eval, running statist
   }
 }
 
+TEST_CASE("CUDA batch_norm_act (BN + residual + ReLU fused) matches the CPU", "[cuda]") {
+  Rng rng(15);
+  const Shape s{3, 12, 9, 40};
+  const int C = int(s[3]);
+  const Tensor x = randn(s, rng, 2.0), r = randn(s, rng), g = rand_uniform(Shape{C}, rng, 0.5, 1.5),
+               b = randn(Shape{C}, rng);
+  const Tensor rm0 = randn(Shape{C}, rng), rv0 = rand_uniform(Shape{C}, rng, 0.5, 2.0);
+  for (bool training : {true, false})
+    for (bool with_residual : {false, true}) {
+      Tensor rm_c = rm0.clone(), rv_c = rv0.clone();
+      Tensor rm_g = rm0.to(Device::CUDA), rv_g = rv0.to(Device::CUDA);
+      int call = 0;
+      std::vector<Tensor> in{x, g, b};
+      if (with_residual) in.push_back(r);
+      check_parity(fmt::format("batch_norm_act training {} residual {}", training, with_residual),
+                   [&](const std::vector<Var>& v) {
+                     const bool gpu = call++ == 1;  // check_parity runs the CPU first
+                     return ops::batch_norm_act(v[0], v[1], v[2], gpu ? rm_g : rm_c, gpu ? rv_g : rv_c, training,
+                                                0.1, 1e-5, with_residual ? v[3] : Var(), true);
+                   },
+                   in, kSum);
+      CHECK(rel_max_diff(rm_c, rm_g) < kSum);
+    }
+}
+
 TEST_CASE("CUDA upsample_nearest matches the CPU", "[cuda]") {
   Rng rng(6);
   for (int f : {2, 4, 8}) {
