@@ -19,6 +19,7 @@
 #include "kernels/common/stream.h"
 #include "kernels/common/workspace.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/emu/options.h"
 
 namespace hr::kern {
 
@@ -87,6 +88,13 @@ template <typename T>
 void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T* gamma,
                           const T* running_mean, const T* running_var, double eps, T* dx, T* dgamma,
                           T* dbeta, const T* y_relu = nullptr, T* dresidual = nullptr);
+
+// One-pass per-channel moments of x [rows][C]: mean and biased variance in double
+// (moments_block.h: shifted sums per chunk, chunks merged in order). The CUDA training
+// forward uses them for its statistics; this entry point runs the same block bodies through
+// the CPU grid emulator (host pointers), for tests.
+void bn_moments_emu(int64_t rows, int C, const float* x, double* mean, double* var,
+                    const emu::EmuOptions& opt = {});
 
 // ---- CUDA (f32 device pointers; kernels/batchnorm/cuda.cu) ---------------------------------
 // The same contracts and the same arithmetic: statistics and gradient sums in double through

@@ -1,31 +1,18 @@
-// Batch norm on the GPU with the CPU's arithmetic (kernels/batchnorm/cpu.cpp): two-pass
-// statistics and the backward sums in double through deterministic chunked reductions, the
+// Batch norm on the GPU with the CPU's arithmetic (kernels/batchnorm/cpu.cpp) up to the order
+// of double sums: one-pass statistics (moments_block.h: shifted sums, chunks merged in order)
+// and the backward sums in double through deterministic chunked reductions, the
 // per-element maps through the HR_HD functions of batchnorm.h. Our kernels rather than
 // cuDNN's: cuDNN's NHWC batch norm accumulates in float, and this keeps CPU parity tight.
 #include "kernels/batchnorm/batchnorm.h"
+#include "kernels/batchnorm/moments_block.h"
 #include "kernels/common/channel_reduce.cuh"
+#include "kernels/emu/cuda_block.cuh"
 
 namespace hr::kern {
 namespace {
 
 constexpr unsigned kBlock = 256;
 using reduce::chunk_total;
-
-struct SumX {
-  const float* x;
-  int C;
-  __device__ void operator()(int64_t r, int c, double* acc) const { acc[0] += double(x[r * C + c]); }
-};
-
-struct SumSqDev {  // sum of (x - mean)^2 around the batch mean
-  const float* x;
-  const double* mean;
-  int C;
-  __device__ void operator()(int64_t r, int c, double* acc) const {
-    const double d = double(x[r * C + c]) - mean[c];
-    acc[0] += d * d;
-  }
-};
 
 struct SumDyDyXhat {  // acc[0] += g, acc[1] += g * xhat; g = dy masked by the fused ReLU
   const float* x;
@@ -43,22 +30,16 @@ struct SumDyDyXhat {  // acc[0] += g, acc[1] += g * xhat; g = dy masked by the f
   }
 };
 
-__global__ void finish_mean(int C, int chunks, double rows, const double* partial, double* mean) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c < C) mean[c] = chunk_total(partial, chunks, 1, 0, C, c) / rows;
-}
-
-__global__ void finish_var(int C, int chunks, int64_t rows, double eps, double momentum, const double* partial,
-                           const double* mean, float* save_mean, float* save_invstd, float* running_mean,
-                           float* running_var) {
+// Saved statistics and running statistics from the one-pass moments (moments_block.h).
+__global__ void finish_stats(int C, int64_t rows, double eps, double momentum, const double* mean, const double* var,
+                             float* save_mean, float* save_invstd, float* running_mean, float* running_var) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= C) return;
-  const double var = chunk_total(partial, chunks, 1, 0, C, c) / double(rows);
   const double unbias = rows > 1 ? double(rows) / double(rows - 1) : 1.0;
   save_mean[c] = float(mean[c]);
-  save_invstd[c] = float(bn_invstd(var, eps));
+  save_invstd[c] = float(bn_invstd(var[c], eps));
   if (running_mean) running_mean[c] = bn_running_update(running_mean[c], momentum, mean[c]);
-  if (running_var) running_var[c] = bn_running_update(running_var[c], momentum, var * unbias);
+  if (running_var) running_var[c] = bn_running_update(running_var[c], momentum, var[c] * unbias);
 }
 
 __global__ void apply(int64_t n, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
@@ -138,14 +119,17 @@ void bn_forward_train_cuda(int64_t rows, int C, const float* x, const float* gam
                            double momentum, float* y, float* running_mean, float* running_var, float* save_mean,
                            float* save_invstd, Workspace& ws, Stream stream, const BnAct<float>& act) {
   const char* what = "bn_forward_train_cuda";
-  int chunks = 0;
   double* mean = static_cast<double*>(ws.get(size_t(C) * sizeof(double)));
-  const double* p1 = reduce::launch_channel_partials<1>(rows, C, SumX{x, C}, ws, stream, &chunks, what);
-  finish_mean<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p1, mean);
+  double* var = static_cast<double*>(ws.get(size_t(C) * sizeof(double)));
+  MomentsParams mp = plan_moments(rows, C, x, nullptr, mean, var);
+  mp.partial = static_cast<double*>(ws.get(size_t(mp.chunks) * size_t(C) * 3 * sizeof(double)));
+  emu::launch<MomentsChunkBlock>(MomentsChunkBlock::grid(mp), MomentsChunkBlock::block(),
+                                 MomentsChunkBlock::shared_bytes(), mp, stream);
   check_launch(what);
-  const double* p2 = reduce::launch_channel_partials<1>(rows, C, SumSqDev{x, mean, C}, ws, stream, &chunks, what);
-  finish_var<<<channel_grid(C), 128, 0, stream>>>(C, chunks, rows, eps, momentum, p2, mean, save_mean, save_invstd,
-                                                  running_mean, running_var);
+  emu::launch<MomentsMergeBlock>(MomentsMergeBlock::grid(mp), MomentsMergeBlock::block(), 0, mp, stream);
+  check_launch(what);
+  finish_stats<<<channel_grid(C), 128, 0, stream>>>(C, rows, eps, momentum, mean, var, save_mean, save_invstd,
+                                                    running_mean, running_var);
   check_launch(what);
   const int64_t n = rows * C;
   apply<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, save_mean, save_invstd, gamma, beta, act, y);
