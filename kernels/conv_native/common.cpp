@@ -7,6 +7,7 @@
 #include "kernels/conv_native/conv_native.h"
 #include "kernels/conv_native/igemm_bf16.h"
 #include "kernels/conv_native/native_check.h"
+#include "kernels/conv_native/problems.h"
 
 namespace hr::kern {
 
@@ -26,6 +27,17 @@ namespace native {
 void check_supported(const ConvDesc& d, const char* fn) {
   const std::string why = conv_native_unsupported(d);
   if (!why.empty()) throw Error(std::string(fn) + ": " + why + ", got " + describe_conv(d));
+}
+
+void check_epilogue(const ConvDesc& d, const ConvEpilogue& ep, const char* fn) {
+  if (ep.up == 0) return;
+  if (ep.up < 0 || ep.up > 5)
+    throw Error(std::string(fn) + ": broadcast factor 2^" + std::to_string(ep.up) + " outside 2 to 32");
+  const int64_t max_h = int64_t(d.Ho) << ep.up, max_w = int64_t(d.Wo) << ep.up;
+  if (ep.out_H < d.Ho || ep.out_W < d.Wo || ep.out_H > max_h || ep.out_W > max_w)
+    throw Error(std::string(fn) + ": a " + std::to_string(d.Ho) + "x" + std::to_string(d.Wo) + " map broadcast by " +
+                std::to_string(1 << ep.up) + " cannot fill a " + std::to_string(ep.out_H) + "x" +
+                std::to_string(ep.out_W) + " output, " + describe_conv(d));
 }
 
 int checked_splits(const ConvDesc& d, int splits, const char* fn) {

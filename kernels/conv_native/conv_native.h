@@ -26,6 +26,10 @@ namespace hr::kern {
 
 enum class NativeMath { F32, BF16 };
 
+namespace native {
+struct ConvEpilogue;  // problems.h: affine, broadcast, accumulate, ReLU at the store
+}
+
 const char* native_math_name(NativeMath m);  // "f32", "bf16"
 
 // Shapes the native kernels take: K odd (1 or 3 in HRNet), stride 1 or 2, non-empty. Empty
@@ -43,6 +47,9 @@ int64_t conv_native_wgrad_workspace_bytes(const ConvDesc& d, int splits);
 // ---- CPU grid emulator (host pointers; slow: for tests at small sizes) ---------------------
 void conv_native_forward_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                              const emu::EmuOptions& opt = {});
+// The forward with an epilogue (problems.h ConvEpilogue); y is the larger map when ep.up > 0.
+void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                   const native::ConvEpilogue& ep, const emu::EmuOptions& opt = {});
 void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                    const emu::EmuOptions& opt = {});
 // splits = 0: conv_native_wgrad_splits(d).
@@ -52,6 +59,8 @@ void conv_native_backward_weight_emu(const ConvDesc& d, const float* x, const fl
 // ---- GPU (device pointers; built when CUDA is on) ------------------------------------------
 void conv_native_forward_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                               Stream stream);
+void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                    const native::ConvEpilogue& ep, Stream stream);
 void conv_native_backward_data_cuda(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                     Stream stream);
 void conv_native_backward_weight_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,

@@ -34,6 +34,13 @@ void conv_native_forward_emu(const ConvDesc& d, const float* x, const float* w, 
   run_gemm(native::ConvForward{d, x, w, y}, math, 1, opt);
 }
 
+void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                   const native::ConvEpilogue& ep, const emu::EmuOptions& opt) {
+  native::check_supported(d, "conv_native_forward_fused_emu");
+  native::check_epilogue(d, ep, "conv_native_forward_fused_emu");
+  run_gemm(native::ConvForward{d, x, w, y, ep}, math, 1, opt);
+}
+
 void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                    const emu::EmuOptions& opt) {
   native::check_supported(d, "conv_native_backward_data_emu");

@@ -10,4 +10,11 @@ void conv_native_forward_cuda(const ConvDesc& d, const float* x, const float* w,
   native::launch_gemm(native::ConvForward{d, x, w, y}, math, 1, stream, "conv_native_forward_cuda", d);
 }
 
+void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                    const native::ConvEpilogue& ep, Stream stream) {
+  native::check_supported(d, "conv_native_forward_fused_cuda");
+  native::check_epilogue(d, ep, "conv_native_forward_fused_cuda");
+  native::launch_gemm(native::ConvForward{d, x, w, y, ep}, math, 1, stream, "conv_native_forward_fused_cuda", d);
+}
+
 }  // namespace hr::kern

@@ -8,6 +8,11 @@ constexpr int kMaxSplits = 64;
 
 // Throws hr::Error naming `fn`, the reason and the shapes when conv_native_unsupported(d).
 void check_supported(const ConvDesc& d, const char* fn);
+struct ConvEpilogue;
+// Throws when the epilogue does not fit the shape: a broadcast factor outside 1..2^5, or a
+// larger output that the broadcast would not cover (out extent beyond Ho << up) or that is
+// smaller than the low-resolution map itself.
+void check_epilogue(const ConvDesc& d, const ConvEpilogue& ep, const char* fn);
 // The split-K factor to use: conv_native_wgrad_splits(d) for 0, else `splits` if in range.
 int checked_splits(const ConvDesc& d, int splits, const char* fn);
 

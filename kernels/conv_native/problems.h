@@ -19,6 +19,21 @@
 
 namespace hr::kern::native {
 
+// What the forward does with each output value v of channel n as it stores it (inference
+// fusions of the exchange unit and conv + BN): an affine map per channel (BN folded:
+// fmaf(v, scale, shift); shift alone is a bias), then, with up > 0, a nearest-neighbour
+// broadcast into the 2^up x 2^up block of a larger output [N][out_H][out_W][Cout] (the
+// up-path of the exchange unit, computed at low resolution), accumulation into y instead of
+// overwriting, and a ReLU on what is stored.
+struct ConvEpilogue {
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  bool accumulate = false;
+  bool relu = false;
+  int up = 0;
+  int out_H = 0, out_W = 0;  // the larger output's extent when up > 0
+};
+
 // Split a row index of an [N][H][W] map into its coordinates.
 struct Pixel {
   int n, h, w;
@@ -44,6 +59,7 @@ struct ConvForward {
   const float* x;
   const float* w;
   float* y;
+  ConvEpilogue ep = {};
 
   HR_HD int64_t M() const { return d.rows(); }
   HR_HD int N() const { return d.Cout; }
@@ -54,7 +70,33 @@ struct ConvForward {
     return conv_input_at(d, x, p.n, p.h, p.w, tap / d.K, tap % d.K, ci);
   }
   HR_HD float b(int64_t k, int n) const { return w[int64_t(n) * d.patch() + k]; }
-  HR_HD void store(int64_t m, int n, float v, int /*split*/) const { y[m * d.Cout + n] = v; }
+  HR_HD void store(int64_t m, int n, float v, int /*split*/) const {
+    if (ep.scale)
+      v = fmaf(v, ep.scale[n], ep.shift ? ep.shift[n] : 0.f);
+    else if (ep.shift)
+      v = v + ep.shift[n];
+    if (ep.up == 0) {
+      put(m * d.Cout + n, v);
+      return;
+    }
+    // Nearest-neighbour broadcast: output pixel (h, w) of the larger map takes the value of
+    // (h >> up, w >> up), so this pixel's value goes to its whole 2^up x 2^up block.
+    const Pixel p = pixel_of(m, d.Ho, d.Wo);
+    const int f = 1 << ep.up;
+    for (int dh = 0; dh < f; ++dh) {
+      const int h = p.h * f + dh;
+      if (h >= ep.out_H) break;
+      for (int dw = 0; dw < f; ++dw) {
+        const int w2 = p.w * f + dw;
+        if (w2 >= ep.out_W) break;
+        put(((int64_t(p.n) * ep.out_H + h) * ep.out_W + w2) * d.Cout + n, v);
+      }
+    }
+  }
+  HR_HD void put(int64_t i, float v) const {
+    const float r = ep.accumulate ? y[i] + v : v;
+    y[i] = ep.relu ? (r > 0.f ? r : 0.f) : r;
+  }
 };
 
 struct ConvBackwardData {

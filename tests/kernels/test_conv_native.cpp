@@ -296,3 +296,65 @@ TEST_CASE("conv_native: split-K heuristic and unsupported shapes", "[conv_native
   CHECK_THROWS_WITH(kern::conv_native_backward_weight_emu(ok, dummy, dummy, dummy, NativeMath::F32, 65),
                     Catch::Contains("split-K factor 65"));
 }
+
+TEST_CASE("emu conv_native fused epilogue: an inference exchange unit as two accumulating convolutions",
+          "[emu][conv_native]") {
+  // Output branch 1 of a three-branch unit at odd sizes: branch 0 is 12x9, branch 1 6x5,
+  // branch 2 3x3 (its 2x upsample, 6x6, is cropped to 6x5). BN folded into scale and shift.
+  Rng rng(56);
+  const int N = 2, C0 = 4, C1 = 6, C2 = 8;
+  const ConvDesc down = kern::make_conv_desc(N, 12, 9, C0, C1, 3, 2);  // -> 6x5
+  const ConvDesc up = kern::make_conv_desc(N, 3, 3, C2, C1, 1, 1);     // -> 3x3, broadcast x2
+  REQUIRE((down.Ho == 6 && down.Wo == 5));
+  const auto x0 = random_floats(size_t(down.in_elems()), rng), w0 = random_floats(size_t(down.weight_elems()), rng);
+  const auto x1 = random_floats(size_t(down.out_elems()), rng);
+  const auto x2 = random_floats(size_t(up.in_elems()), rng), w2 = random_floats(size_t(up.weight_elems()), rng);
+  const auto s0 = random_floats(C1, rng, 0.5, 1.5), b0 = random_floats(C1, rng);
+  const auto s2 = random_floats(C1, rng, 0.5, 1.5), b2 = random_floats(C1, rng);
+
+  // Reference: the unfused sequence on the CPU.
+  std::vector<float> t0(size_t(down.out_elems())), t2(size_t(up.out_elems())), ref(x1.size());
+  kern::conv2d_forward_cpu<float>(down, x0.data(), w0.data(), nullptr, t0.data());
+  kern::conv2d_forward_cpu<float>(up, x2.data(), w2.data(), nullptr, t2.data());
+  for (int n = 0; n < N; ++n)
+    for (int h = 0; h < 6; ++h)
+      for (int w = 0; w < 5; ++w)
+        for (int c = 0; c < C1; ++c) {
+          const size_t i = size_t(((n * 6 + h) * 5 + w) * C1 + c);
+          const size_t j = size_t(((n * 3 + h / 2) * 3 + w / 2) * C1 + c);
+          const float v = x1[i] + (t0[i] * s0[size_t(c)] + b0[size_t(c)]) + (t2[j] * s2[size_t(c)] + b2[size_t(c)]);
+          ref[i] = v > 0.f ? v : 0.f;
+        }
+
+  for (NativeMath math : kMaths) {
+    INFO(kern::native_math_name(math));
+    std::vector<float> out = x1;  // the identity term
+    kern::native::ConvEpilogue e0;
+    e0.scale = s0.data();
+    e0.shift = b0.data();
+    e0.accumulate = true;
+    kern::conv_native_forward_fused_emu(down, x0.data(), w0.data(), out.data(), math, e0);
+    kern::native::ConvEpilogue e2 = e0;
+    e2.scale = s2.data();
+    e2.shift = b2.data();
+    e2.relu = true;
+    e2.up = 1;
+    e2.out_H = 6;
+    e2.out_W = 5;
+    kern::conv_native_forward_fused_emu(up, x2.data(), w2.data(), out.data(), math, e2);
+    CHECK(rel_max(out, ref) < (math == NativeMath::F32 ? 1e-5 : 2e-2));
+    int64_t zeros = 0;
+    for (float v : out) zeros += v == 0.f;
+    CHECK(zeros > int64_t(out.size()) / 10);  // the ReLU ran
+  }
+
+  // A broadcast that cannot fill the output is refused, naming the sizes.
+  kern::native::ConvEpilogue bad;
+  bad.up = 1;
+  bad.out_H = 7;
+  bad.out_W = 5;
+  std::vector<float> out(size_t(N) * 7 * 5 * C1);
+  CHECK_THROWS_WITH(
+      kern::conv_native_forward_fused_emu(up, x2.data(), w2.data(), out.data(), NativeMath::F32, bad),
+      Catch::Contains("3x3 map broadcast by 2 cannot fill a 7x5 output"));
+}
