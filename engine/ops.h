@@ -31,6 +31,13 @@ Var add_relu(const Var& a, const Var& b);  // relu(a + b) in one pass
 // Nearest-neighbour upsampling of x [N,H,W,C] by an integer factor to [N,H*f,W*f,C].
 Var upsample_nearest(const Var& x, int factor);
 
+// HRNet's exchange-unit sum in one pass: relu(U_0 + U_1 + ... + U_{T-1}), added left to right,
+// where U_t is terms[t] [N,h_t,w_t,C] upsampled (nearest) by factors[t] (a power of two, 1 to
+// 16) without materialising it. The first term with factor 1 sets the output shape [N,H,W,C];
+// every term must then be [N, ceil(H/f), ceil(W/f), C] (f = 1: the output shape). Bit for bit
+// the same as upsample_nearest + add ... add + add_relu when f divides H and W.
+Var fuse_sum_relu(const std::vector<Var>& terms, const std::vector<int>& factors);
+
 // The official JointsMSELoss. pred and target [B,H,W,J] (NHWC heatmaps), target_weight [B,J].
 // L = 0.5 * mean over B,J,H,W of (w * (pred - target))^2; weights ignored when
 // use_target_weight is false. Returns a one-element Var.

@@ -129,9 +129,11 @@ HighResolutionModule::HighResolutionModule(int num_branches, BlockType block,
   }
 }
 
+// Term j of output i at its own resolution: the 1x1 conv + BN output stays at branch j's
+// (lower) resolution; fuse_sum_relu broadcasts it, so no upsampled tensor is materialised.
 Var HighResolutionModule::fuse(int i, int j, const Var& x) {
   auto* row = fuse_layers_->get<ModuleList>(i);
-  if (j > i) return ops::upsample_nearest(row->get<ConvBn>(j)->forward(x), 1 << (j - i));
+  if (j > i) return row->get<ConvBn>(j)->forward(x);
   auto* chain = row->get<ModuleList>(j);
   Var y = x;
   for (int k = 0; k < i - j; ++k) y = chain->get<ConvBn>(k)->forward(y);
@@ -146,13 +148,15 @@ std::vector<Var> HighResolutionModule::forward(std::vector<Var> x) {
   std::vector<Var> out;
   const int outputs = multi_scale_output_ ? num_branches_ : 1;
   for (int i = 0; i < outputs; ++i) {
-    // Sum in the official order j = 0, 1, 2, ...; the last addition carries the ReLU.
-    Var y = i == 0 ? x[0] : fuse(i, 0, x[0]);
-    for (int j = 1; j < num_branches_; ++j) {
-      const Var term = j == i ? x[j] : fuse(i, j, x[j]);
-      y = j == num_branches_ - 1 ? ops::add_relu(y, term) : ops::add(y, term);
+    // Summed in the official order j = 0, 1, 2, ... (left to right), then the ReLU: one pass,
+    // the same bits as upsample + add ... add_relu.
+    std::vector<Var> terms;
+    std::vector<int> factors;
+    for (int j = 0; j < num_branches_; ++j) {
+      terms.push_back(j == i ? x[j] : fuse(i, j, x[j]));
+      factors.push_back(j > i ? 1 << (j - i) : 1);
     }
-    out.push_back(y);
+    out.push_back(ops::fuse_sum_relu(terms, factors));
   }
   return out;
 }

@@ -86,7 +86,8 @@ class BlockChain : public ModuleList {
 };
 
 // One exchange unit: parallel branches, then every output i sums f_ij(x_j) over all inputs j
-// and applies ReLU. f_ij: identity (j == i); 1x1 conv + BN + nearest upsample x2^(j-i) (j > i);
+// and applies ReLU (one fused pass, ops::fuse_sum_relu). f_ij: identity (j == i); 1x1 conv + BN +
+// nearest upsample x2^(j-i) (j > i, the upsampling done by the fused sum);
 // a chain of i-j stride-2 3x3 conv + BN, ReLU on all but the last (j < i).
 class HighResolutionModule : public Module {
  public:
