@@ -32,6 +32,16 @@ void add_geometry_options(CLI::App& cmd, hr::bench::HrnetGeometry& g) {
       ->check(CLI::PositiveNumber);
 }
 
+// --warmup and --repeat of the benchmarks that time each measurement by its median.
+void add_timing_options(CLI::App& cmd, int& warmup, int& repeat) {
+  cmd.add_option("--warmup", warmup, "untimed runs before each measurement")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--repeat", repeat, "timed runs per measurement (the median is reported)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
 void register_ops(CLI::App& app, int& exit_code) {
   static hr::bench::OpsOptions o;
   CLI::App* cmd = app.add_subcommand(
@@ -44,12 +54,7 @@ void register_ops(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o.threads, "CPU threads (0: HRNET_NUM_THREADS or all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--warmup", o.warmup, "untimed runs before each measurement")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--repeat", o.repeat, "timed runs per measurement (the median is reported)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_timing_options(*cmd, o.warmup, o.repeat);
   cmd->add_option("--check-batch", o.check_batch,
                   "batch of the correctness check run before timing")
       ->capture_default_str()
@@ -78,12 +83,7 @@ void register_kernels(CLI::App& app, int& exit_code) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::IsMember({"f32", "bf16"}));
-  cmd->add_option("--warmup", o.warmup, "untimed runs before each measurement")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--repeat", o.repeat, "timed runs per measurement (the median is reported)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_timing_options(*cmd, o.warmup, o.repeat);
   cmd->add_option("--json", o.json, "also write every measurement as JSON");
   cmd->add_flag("--list", o.list, "print the shape tables (label, count, ConvDesc, MACs, bytes) and run nothing");
   cmd->callback([&exit_code] {

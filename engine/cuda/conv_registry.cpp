@@ -80,23 +80,14 @@ registry::KernelRegistry& current_registry() {
 
 }  // namespace
 
-const char* conv_op_name(ConvPass pass) {
-  switch (pass) {
-    case ConvPass::Forward: return "conv_fwd";
-    case ConvPass::DataGrad: return "conv_dgrad";
-    case ConvPass::WeightGrad: return "conv_wgrad";
-  }
-  return "?";
-}
+// Indexed by ConvPass.
+constexpr struct {
+  const char* op;
+  const char* pass;
+} kPassNames[] = {{"conv_fwd", "fwd"}, {"conv_dgrad", "dgrad"}, {"conv_wgrad", "wgrad"}};
 
-const char* conv_pass_short(ConvPass pass) {
-  switch (pass) {
-    case ConvPass::Forward: return "fwd";
-    case ConvPass::DataGrad: return "dgrad";
-    case ConvPass::WeightGrad: return "wgrad";
-  }
-  return "?";
-}
+const char* conv_op_name(ConvPass pass) { return kPassNames[int(pass)].op; }
+const char* conv_pass_short(ConvPass pass) { return kPassNames[int(pass)].pass; }
 
 registry::OpInfo conv_op(ConvPass pass, const std::vector<std::string>& versions) {
   const registry::OpInfo all{conv_op_name(pass),
