@@ -7,6 +7,7 @@
 #include "apps/common/app.h"
 #include "apps/common/config_overrides.h"
 #include "convergence_bench.h"
+#include "kernels_bench.h"
 #include "model_bench.h"
 #include "ops_bench.h"
 
@@ -31,6 +32,16 @@ void add_geometry_options(CLI::App& cmd, hr::bench::HrnetGeometry& g) {
       ->check(CLI::PositiveNumber);
 }
 
+// --warmup and --repeat of the benchmarks that time each measurement by its median.
+void add_timing_options(CLI::App& cmd, int& warmup, int& repeat) {
+  cmd.add_option("--warmup", warmup, "untimed runs before each measurement")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--repeat", repeat, "timed runs per measurement (the median is reported)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
 void register_ops(CLI::App& app, int& exit_code) {
   static hr::bench::OpsOptions o;
   CLI::App* cmd = app.add_subcommand(
@@ -43,12 +54,7 @@ void register_ops(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o.threads, "CPU threads (0: HRNET_NUM_THREADS or all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--warmup", o.warmup, "untimed runs before each measurement")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--repeat", o.repeat, "timed runs per measurement (the median is reported)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_timing_options(*cmd, o.warmup, o.repeat);
   cmd->add_option("--check-batch", o.check_batch,
                   "batch of the correctness check run before timing")
       ->capture_default_str()
@@ -56,6 +62,33 @@ void register_ops(CLI::App& app, int& exit_code) {
   cmd->add_flag("--backward", o.backward, "also check and time backward data and backward weight");
   cmd->add_option("--filter", o.filter, "only shapes whose label contains this text");
   cmd->callback([&exit_code] { exit_code = hr::bench::run_ops_bench(o); });
+}
+
+void register_kernels(CLI::App& app, int& exit_code) {
+  static hr::bench::KernelsOptions o;
+  CLI::App* cmd = app.add_subcommand(
+      "kernels", "our native convs against cuDNN/cuBLAS on every HRNet conv shape: checked, then timed (markdown "
+                 "tables); --list prints the shapes without a GPU");
+  cmd->add_option("--width", o.width, "HRNet width, 32 or 48 (default: both)")->check(CLI::PositiveNumber);
+  cmd->add_option("--image-height", o.image_h, "input height (with --image-width; default: 256x192 and 384x288)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--image-width", o.image_w, "input width (with --image-height)")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o.batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--filter", o.filter, "only shapes whose label contains this text");
+  cmd->add_option("--pass", o.passes, "comma-separated passes")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fwd", "dgrad", "wgrad"}));
+  cmd->add_option("--math", o.maths, "comma-separated native versions to compare (native_f32, native_bf16)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16"}));
+  add_timing_options(*cmd, o.warmup, o.repeat);
+  cmd->add_option("--json", o.json, "also write every measurement as JSON");
+  cmd->add_flag("--list", o.list, "print the shape tables (label, count, ConvDesc, MACs, bytes) and run nothing");
+  cmd->callback([&exit_code] {
+    exit_code = hr::app::guarded_main("hrnet-bench kernels", [] { return hr::bench::run_kernels_bench(o); });
+  });
 }
 
 // Splits "1,8,32" into batch sizes.
@@ -141,6 +174,7 @@ int main(int argc, char** argv) {
   register_model(app, exit_code);
   register_summary(app, exit_code);
   register_convergence(app, exit_code);
+  register_kernels(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

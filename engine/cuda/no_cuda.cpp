@@ -22,5 +22,6 @@ void pinned_free(void*, size_t) {}
 void synchronize() {}
 double time_ms(const std::function<void()>&, int, int) { fail("cannot time on CUDA: this build has no CUDA backend"); }
 std::string device_description() { return ""; }
+std::string device_name() { return ""; }
 
 }  // namespace hr::cuda

@@ -42,16 +42,29 @@ double time_ms(const std::function<void()>& f, int warmup, int repeat) {
   return ms[ms.size() / 2];
 }
 
-std::string device_description() {
+namespace {
+// The current device's properties; false without a device.
+bool current_properties(cudaDeviceProp* p) {
   int dev = 0, count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
     cudaGetLastError();
-    return "";
+    return false;
   }
   check(cudaGetDevice(&dev), "cudaGetDevice");
+  check(cudaGetDeviceProperties(p, dev), "cudaGetDeviceProperties");
+  return true;
+}
+}  // namespace
+
+std::string device_description() {
   cudaDeviceProp p{};
-  check(cudaGetDeviceProperties(&p, dev), "cudaGetDeviceProperties");
+  if (!current_properties(&p)) return "";
   return fmt::format("{}, sm_{}{}, {:.0f} GiB", p.name, p.major, p.minor, double(p.totalGlobalMem) / (1 << 30));
+}
+
+std::string device_name() {
+  cudaDeviceProp p{};
+  return current_properties(&p) ? std::string(p.name) : std::string();
 }
 
 }  // namespace hr::cuda

@@ -17,4 +17,8 @@ double time_ms(const std::function<void()>& f, int warmup, int repeat);
 // "NVIDIA H100 80GB HBM3, sm_90, 79 GiB" for the current device; "" without one.
 std::string device_description();
 
+// The current device's name as the driver reports it ("NVIDIA H100 80GB HBM3"): what the kernel
+// registry keys its cache by and hrnet-bench kernels looks its peak figures up by; "" without one.
+std::string device_name();
+
 }  // namespace hr::cuda

@@ -1,0 +1,175 @@
+#include "engine/cuda/conv_registry.h"
+
+#include <cuda_runtime.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "engine/cuda/device.h"
+#include "engine/cuda/timing.h"
+#include "engine/error.h"
+#include "engine/random.h"
+#include "engine/registry/measure.h"
+#include "kernels/common/math_mode.h"
+#include "kernels/conv/conv.h"
+#include "kernels/conv_native/conv_native.h"
+
+namespace hr::cuda {
+namespace {
+
+constexpr const char* kCudnn = "cudnn";
+constexpr const char* kNativeF32 = "native_f32";
+constexpr const char* kNativeBf16 = "native_bf16";
+
+// See the header for why these values.
+double f32_tolerance() { return kern::cuda_tf32() ? 5e-3 : 1e-4; }
+constexpr double kBf16Tolerance = 1e-2;
+
+// The registry's timer: a couple of untimed runs (cuDNN's first call per shape searches
+// algorithms; caches warm up), then the median of a few event-timed runs.
+constexpr int kWarmup = 2, kRepeat = 5;
+
+bool native_math(std::string_view version, kern::NativeMath* math) {
+  if (version == kNativeF32) *math = kern::NativeMath::F32;
+  else if (version == kNativeBf16) *math = kern::NativeMath::BF16;
+  else return false;
+  return true;
+}
+
+// The two inputs and the output of a pass: shapes of (in0, in1, out).
+std::array<Shape, 3> pass_shapes(const kern::ConvDesc& d, ConvPass pass) {
+  const Shape x{d.N, d.H, d.W, d.Cin}, w{d.Cout, d.K, d.K, d.Cin}, y{d.N, d.Ho, d.Wo, d.Cout};
+  switch (pass) {
+    case ConvPass::Forward: return {x, w, y};
+    case ConvPass::DataGrad: return {y, w, x};
+    case ConvPass::WeightGrad: return {x, y, w};
+  }
+  fail("conv registry: unknown pass");
+}
+
+// Device buffers of one trial, shared by its candidates' callables.
+struct Scratch {
+  kern::ConvDesc d;
+  ConvPass pass;
+  Tensor in0, in1;
+  std::vector<Tensor> out;      // one per version, zero-filled: backward passes accumulate
+  std::vector<float> baseline;  // out[0] on the host, copied on the first comparison
+};
+
+std::vector<registry::OpInfo> all_conv_ops() {
+  return {conv_op(ConvPass::Forward), conv_op(ConvPass::DataGrad), conv_op(ConvPass::WeightGrad)};
+}
+
+// One registry per (device, TF32 mode): the tolerances depend on the mode.
+registry::KernelRegistry& current_registry() {
+  static std::mutex mutex;
+  static std::map<std::pair<int, bool>, std::unique_ptr<registry::KernelRegistry>> registries;
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) fail("conv registry: no current CUDA device");
+  const auto key = std::make_pair(dev, kern::cuda_tf32());
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = registries[key];
+  if (!slot)
+    slot = std::make_unique<registry::KernelRegistry>(all_conv_ops(), registry::options_from_env(device_name()));
+  return *slot;
+}
+
+}  // namespace
+
+// Indexed by ConvPass.
+constexpr struct {
+  const char* op;
+  const char* pass;
+} kPassNames[] = {{"conv_fwd", "fwd"}, {"conv_dgrad", "dgrad"}, {"conv_wgrad", "wgrad"}};
+
+const char* conv_op_name(ConvPass pass) { return kPassNames[int(pass)].op; }
+const char* conv_pass_short(ConvPass pass) { return kPassNames[int(pass)].pass; }
+
+registry::OpInfo conv_op(ConvPass pass, const std::vector<std::string>& versions) {
+  const registry::OpInfo all{conv_op_name(pass),
+                             {{kCudnn, 0}, {kNativeF32, f32_tolerance()}, {kNativeBf16, kBf16Tolerance}}};
+  if (versions.empty()) return all;
+  registry::OpInfo op{all.name, {}};
+  for (const registry::VersionInfo& v : all.versions)
+    for (const std::string& want : versions)
+      if (v.name == want) op.versions.push_back(v);
+  for (const std::string& want : versions)
+    HR_CHECK(all.index_of(want) >= 0, "conv registry: unknown version '{}'; valid: {}", want, all.version_list());
+  HR_CHECK(!op.versions.empty() && op.versions[0].name == kCudnn,
+           "conv registry: the baseline {} must be among the versions", kCudnn);
+  return op;
+}
+
+std::string conv_shape_key(const kern::ConvDesc& d) {
+  return fmt::format("N{} {}x{} {}->{} K{} s{} {}", d.N, d.H, d.W, d.Cin, d.Cout, d.K, d.stride,
+                     kern::cuda_tf32() ? "tf32" : "fp32");
+}
+
+registry::Trial make_conv_trial(const kern::ConvDesc& d, ConvPass pass, const registry::OpInfo& op,
+                                std::function<double(const std::function<void()>&)> time_ms) {
+  const std::array<Shape, 3> shapes = pass_shapes(d, pass);
+  auto s = std::make_shared<Scratch>();
+  s->d = d;
+  s->pass = pass;
+  // Weights scaled by 1/sqrt(K*K*Cin) keep outputs near unit size, as initialised networks do.
+  Rng rng(20240508);
+  const double w_scale = 1.0 / std::sqrt(double(d.patch()));
+  s->in0 = randn(shapes[0], rng).to(Device::CUDA);  // x or dy
+  s->in1 = randn(shapes[1], rng, pass == ConvPass::WeightGrad ? 1.0 : w_scale).to(Device::CUDA);  // w or dy
+  for (size_t v = 0; v < op.versions.size(); ++v) s->out.push_back(Tensor::zeros(shapes[2], DType::f32, Device::CUDA));
+
+  registry::Trial trial;
+  trial.time_ms = std::move(time_ms);
+  for (size_t v = 0; v < op.versions.size(); ++v) {
+    registry::Candidate c;
+    const std::string name = op.versions[v].name;
+    kern::NativeMath math{};
+    if (native_math(name, &math)) c.unsupported = kern::conv_native_unsupported(d);
+    c.run = [s, v, name] {
+      DeviceWorkspace ws;
+      run_conv_version(name, s->pass, s->d, s->in0.data<float>(), s->in1.data<float>(), s->out[v].data<float>(), ws,
+                       compute_stream());
+    };
+    c.error = [s, v] {
+      if (s->baseline.empty()) s->baseline = s->out[0].to_vector<float>();
+      const std::vector<float> got = s->out[v].to_vector<float>();
+      return registry::max_normalized_error(s->baseline, got);
+    };
+    trial.candidates.push_back(std::move(c));
+  }
+  return trial;
+}
+
+std::string choose_conv_version(const kern::ConvDesc& d, ConvPass pass) {
+  registry::KernelRegistry& reg = current_registry();
+  const std::string op = conv_op_name(pass);
+  return reg.choose(op, conv_shape_key(d), [&] {
+    return make_conv_trial(d, pass, reg.op(op),
+                           [](const std::function<void()>& run) { return time_ms(run, kWarmup, kRepeat); });
+  });
+}
+
+void run_conv_version(std::string_view version, ConvPass pass, const kern::ConvDesc& d, const float* in0,
+                      const float* in1, float* out, kern::Workspace& ws, kern::Stream stream) {
+  kern::NativeMath math{};
+  if (version == kCudnn) {
+    switch (pass) {
+      case ConvPass::Forward: return kern::conv2d_forward_cuda(d, in0, in1, nullptr, out, ws, stream);
+      case ConvPass::DataGrad: return kern::conv2d_backward_data_cuda(d, in0, in1, out, ws, stream);
+      case ConvPass::WeightGrad: return kern::conv2d_backward_weight_cuda(d, in0, in1, out, nullptr, ws, stream);
+    }
+  } else if (native_math(version, &math)) {
+    switch (pass) {
+      case ConvPass::Forward: return kern::conv_native_forward_cuda(d, in0, in1, out, math, stream);
+      case ConvPass::DataGrad: return kern::conv_native_backward_data_cuda(d, in0, in1, out, math, stream);
+      case ConvPass::WeightGrad: return kern::conv_native_backward_weight_cuda(d, in0, in1, out, math, ws, stream);
+    }
+  }
+  fail("conv registry: unknown version '{}'; valid: {}", version, conv_op(pass).version_list());
+}
+
+}  // namespace hr::cuda

@@ -1,0 +1,57 @@
+// The kernel registry (engine/registry/) for convolutions on CUDA: three ops, one per pass
+// (conv_fwd, conv_dgrad, conv_wgrad), each with three versions:
+//   cudnn        the library baseline, kern::conv2d_*_cuda with ConvLib::Auto (cuDNN, and cuBLAS
+//                for 1x1 stride-1 shapes)
+//   native_f32   our implicit GEMM, SIMT fp32 (kernels/conv_native/conv_native.h)
+//   native_bf16  our implicit GEMM on tensor cores, bf16 operands, fp32 accumulation
+// Tolerances (normalized error against cudnn, measure.h): native_f32 1e-4 (two fp32 sums in
+// different orders over up to N*Ho*Wo terms agree to ~1e-6; 5e-3 when HRNET_TF32 makes the
+// baseline itself TF32), native_bf16 1e-2 (rounding both operands to 8 significant bits gives
+// ~1e-3 of the largest output on random data; a missing tap or channel slice gives 1e-1 or more).
+// Bias is not part of these ops: it is conv_bias_add_cuda / conv_bias_grad_cuda either way.
+// Built only with CUDA. Not yet called by the engine's conv2d (the native kernels come first).
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/registry/kernel_registry.h"
+#include "kernels/common/conv_shape.h"
+#include "kernels/common/stream.h"
+#include "kernels/common/workspace.h"
+
+namespace hr::cuda {
+
+enum class ConvPass { Forward, DataGrad, WeightGrad };
+
+// "conv_fwd", "conv_dgrad", "conv_wgrad"
+const char* conv_op_name(ConvPass pass);
+// "fwd", "dgrad", "wgrad" (hrnet-bench kernels --pass)
+const char* conv_pass_short(ConvPass pass);
+
+// The op with the versions above; `versions` picks a subset (the baseline must be among them),
+// empty: all three.
+registry::OpInfo conv_op(ConvPass pass, const std::vector<std::string>& versions = {});
+
+// "N32 64x48 32->32 K3 s1 fp32": the geometry, and the baseline's math mode (TF32 changes
+// both its speed and its results).
+std::string conv_shape_key(const kern::ConvDesc& d);
+
+// Random operands for `d` on the device and one zeroed output per version of `op`; candidates
+// run each version into its own output. time_ms times one run (cuda::time_ms with the caller's
+// warmup and repeat).
+registry::Trial make_conv_trial(const kern::ConvDesc& d, ConvPass pass, const registry::OpInfo& op,
+                                std::function<double(const std::function<void()>&)> time_ms);
+
+// The version the current device's registry chooses for this shape and pass (HRNET_KERNELS,
+// HRNET_KERNEL_CACHE; measured with 2 warmup runs and the median of 5 on first use).
+std::string choose_conv_version(const kern::ConvDesc& d, ConvPass pass);
+
+// Runs one version with the contract of kernels/conv/conv.h, without bias: forward writes
+// out = y from (in0, in1) = (x, w); data grad accumulates out = dx from (dy, w); weight grad
+// accumulates out = dw from (x, dy). An unknown name is an error listing the valid ones.
+void run_conv_version(std::string_view version, ConvPass pass, const kern::ConvDesc& d, const float* in0,
+                      const float* in1, float* out, kern::Workspace& ws, kern::Stream stream);
+
+}  // namespace hr::cuda

@@ -1,0 +1,115 @@
+// `hrnet-bench kernels --list` output and the kernels bench's host-side tables: the printed
+// shapes must add up to the network (conv count, multiply-adds per image), and the GPU peak
+// lookup must not hand one GPU's figures to another.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+#include "apps/hrnet-bench/gpu_peaks.h"
+#include "apps/hrnet-bench/kernels_list.h"
+#include "engine/error.h"
+#include "support/markdown.h"
+
+using namespace hr::bench;
+
+namespace {
+
+struct Parsed {
+  std::string title;
+  std::vector<std::vector<std::string>> shape_rows;  // rows whose first cell is an index
+  std::vector<std::string> total_row;
+};
+
+Parsed parse(const std::string& text) {
+  Parsed p;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) p.title = line;
+    if (line.rfind("| ", 0) != 0) continue;
+    const std::vector<std::string> c = hr::test::markdown_cells(line);
+    if (!c.empty() && !c[0].empty() && std::isdigit(static_cast<unsigned char>(c[0][0])))
+      p.shape_rows.push_back(c);
+    else if (c.size() > 1 && c[1].find("total") != std::string::npos)
+      p.total_row = c;
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("kernels --list: every geometry's shapes add up to the network", "[apps][kernels]") {
+  const std::vector<HrnetGeometry> sweep = kernel_geometries(0, 0, 0, 32);
+  REQUIRE(sweep.size() == 4);
+  for (const HrnetGeometry& g : sweep) {
+    INFO(geometry_title(g));
+    const std::vector<ConvShape> shapes = hrnet_conv_shapes(g);
+    const Parsed p = parse(format_shape_list(g, ""));
+    REQUIRE(p.shape_rows.size() == shapes.size());
+    int convs = 0;
+    int64_t macs = 0;
+    for (size_t i = 0; i < p.shape_rows.size(); ++i) {
+      const std::vector<std::string>& row = p.shape_rows[i];
+      REQUIRE(row.size() == 6);  // #, label, count, ConvDesc, MACs, bytes
+      CHECK(row[0] == std::to_string(i));
+      CHECK(row[3] == describe_desc(shapes[i].desc));
+      CHECK(std::stoll(row[5]) == 4 * (shapes[i].desc.in_elems() + shapes[i].desc.weight_elems() +
+                                       shapes[i].desc.out_elems()));
+      convs += std::stoi(row[2]);
+      macs += std::stoi(row[2]) * std::stoll(row[4]);
+    }
+    // What the rows add up to is the network: 293 convs, hrnet_shapes' multiply-adds, and the
+    // official README's figure for these four geometries.
+    CHECK(convs == 293);
+    CHECK(macs == macs_per_image(shapes) * g.batch);
+    const auto official = official_gmacs(g);
+    REQUIRE(official);
+    CHECK(std::abs(double(macs / g.batch) / double(int64_t(1) << 30) - official->gmacs) <= official->tolerance);
+    REQUIRE(p.total_row.size() == 6);
+    CHECK(p.total_row[2] == "293");
+    CHECK(std::stoll(p.total_row[4]) == macs);
+    CHECK_THAT(p.title, Catch::Contains(std::to_string(shapes.size()) + " distinct conv shapes, 293 convs, " +
+                                        std::to_string(macs_per_image(shapes)) + " multiply-adds per image"));
+  }
+}
+
+TEST_CASE("kernels --list --filter keeps the matching shapes and totals them", "[apps][kernels]") {
+  const HrnetGeometry g{32, 256, 192, 32, 17};
+  const Parsed p = parse(format_shape_list(g, "fuse up"));
+  int convs = 0;
+  for (const auto& row : p.shape_rows) {
+    CHECK_THAT(row[1], Catch::Contains("fuse up"));
+    convs += std::stoi(row[2]);
+  }
+  CHECK(convs == 28);  // anchors.md 2.1: 28 fuse-up 1x1 convs in every HRNet
+  CHECK(p.total_row[2] == "28");
+}
+
+TEST_CASE("kernels geometry options narrow the sweep", "[apps][kernels]") {
+  CHECK(kernel_geometries(48, 0, 0, 32).size() == 2);
+  const std::vector<HrnetGeometry> one = kernel_geometries(32, 384, 288, 8);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].width == 32);
+  CHECK(one[0].image_h == 384);
+  CHECK(one[0].image_w == 288);
+  CHECK(one[0].batch == 8);
+  CHECK(kernel_geometries(0, 256, 256, 32).size() == 2);
+  CHECK_THROWS_WITH(kernel_geometries(0, 256, 0, 32), Catch::Contains("--image-height and --image-width together"));
+}
+
+TEST_CASE("GPU peaks are looked up by the driver's name, unknown GPUs have none", "[apps][kernels]") {
+  const auto h100 = gpu_peaks("NVIDIA H100 80GB HBM3");
+  REQUIRE(h100);
+  CHECK(h100->bf16_tflops == 989.4);
+  CHECK(h100->bandwidth_gbs == 3350);
+  CHECK(gpu_peaks("NVIDIA H100 PCIe")->bandwidth_gbs == 2000);
+  CHECK(gpu_peaks("NVIDIA H200")->bandwidth_gbs == 4800);
+  CHECK(gpu_peaks("NVIDIA A100-SXM4-80GB")->bandwidth_gbs == 2039);
+  CHECK(gpu_peaks("NVIDIA A100-PCIE-40GB")->fp32_tflops == 19.5);
+  // Variants with other clocks or memory must not inherit a sibling's figures.
+  CHECK_FALSE(gpu_peaks("NVIDIA H100 NVL"));
+  CHECK_FALSE(gpu_peaks("NVIDIA H200 NVL"));
+  CHECK_FALSE(gpu_peaks("NVIDIA GeForce RTX 4090"));
+  CHECK_FALSE(gpu_peaks(""));
+}
