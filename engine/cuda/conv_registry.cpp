@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
+#include <cstdlib>
 
 #include "engine/cuda/device.h"
 #include "engine/cuda/timing.h"
@@ -60,21 +62,25 @@ struct Scratch {
   std::vector<float> baseline;  // out[0] on the host, copied on the first comparison
 };
 
-std::vector<registry::OpInfo> all_conv_ops() {
-  return {conv_op(ConvPass::Forward), conv_op(ConvPass::DataGrad), conv_op(ConvPass::WeightGrad)};
+// The versions the engine's registry offers: native_bf16 only where bf16 convolutions are allowed.
+std::vector<registry::OpInfo> engine_conv_ops() {
+  std::vector<std::string> versions{kCudnn, kNativeF32};
+  if (conv_bf16_allowed()) versions.push_back(kNativeBf16);
+  return {conv_op(ConvPass::Forward, versions), conv_op(ConvPass::DataGrad, versions),
+          conv_op(ConvPass::WeightGrad, versions)};
 }
 
-// One registry per (device, TF32 mode): the tolerances depend on the mode.
+// One registry per (device, TF32 mode, bf16 allowed): the tolerances and versions depend on them.
 registry::KernelRegistry& current_registry() {
   static std::mutex mutex;
-  static std::map<std::pair<int, bool>, std::unique_ptr<registry::KernelRegistry>> registries;
+  static std::map<std::tuple<int, bool, bool>, std::unique_ptr<registry::KernelRegistry>> registries;
   int dev = 0;
   if (cudaGetDevice(&dev) != cudaSuccess) fail("conv registry: no current CUDA device");
-  const auto key = std::make_pair(dev, kern::cuda_tf32());
+  const auto key = std::make_tuple(dev, kern::cuda_tf32(), conv_bf16_allowed());
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = registries[key];
   if (!slot)
-    slot = std::make_unique<registry::KernelRegistry>(all_conv_ops(), registry::options_from_env(device_name()));
+    slot = std::make_unique<registry::KernelRegistry>(engine_conv_ops(), registry::options_from_env(device_name()));
   return *slot;
 }
 
@@ -170,6 +176,39 @@ void run_conv_version(std::string_view version, ConvPass pass, const kern::ConvD
     }
   }
   fail("conv registry: unknown version '{}'; valid: {}", version, conv_op(pass).version_list());
+}
+
+bool conv_registry_enabled() {
+  const char* v = std::getenv("HRNET_KERNELS");
+  return v != nullptr && *v != '\0';
+}
+
+bool conv_bf16_allowed() {
+  const char* v = std::getenv("HRNET_CONV_BF16");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
+void conv_forward_dispatch(const kern::ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                           kern::Workspace& ws, kern::Stream stream) {
+  const std::string v = conv_registry_enabled() ? choose_conv_version(d, ConvPass::Forward) : kCudnn;
+  if (v == kCudnn) return kern::conv2d_forward_cuda(d, x, w, bias, y, ws, stream);
+  run_conv_version(v, ConvPass::Forward, d, x, w, y, ws, stream);
+  if (bias) kern::conv_bias_add_cuda(d.rows(), d.Cout, bias, y, stream);
+}
+
+void conv_backward_data_dispatch(const kern::ConvDesc& d, const float* dy, const float* w, float* dx,
+                                 kern::Workspace& ws, kern::Stream stream) {
+  const std::string v = conv_registry_enabled() ? choose_conv_version(d, ConvPass::DataGrad) : kCudnn;
+  if (v == kCudnn) return kern::conv2d_backward_data_cuda(d, dy, w, dx, ws, stream);
+  run_conv_version(v, ConvPass::DataGrad, d, dy, w, dx, ws, stream);
+}
+
+void conv_backward_weight_dispatch(const kern::ConvDesc& d, const float* x, const float* dy, float* dw, float* dbias,
+                                   kern::Workspace& ws, kern::Stream stream) {
+  const std::string v = dw && conv_registry_enabled() ? choose_conv_version(d, ConvPass::WeightGrad) : kCudnn;
+  if (v == kCudnn) return kern::conv2d_backward_weight_cuda(d, x, dy, dw, dbias, ws, stream);
+  run_conv_version(v, ConvPass::WeightGrad, d, x, dy, dw, ws, stream);
+  if (dbias) kern::conv_bias_grad_cuda(d.rows(), d.Cout, dy, dbias, ws, stream);
 }
 
 }  // namespace hr::cuda

@@ -9,7 +9,14 @@
 // baseline itself TF32), native_bf16 1e-2 (rounding both operands to 8 significant bits gives
 // ~1e-3 of the largest output on random data; a missing tap or channel slice gives 1e-1 or more).
 // Bias is not part of these ops: it is conv_bias_add_cuda / conv_bias_grad_cuda either way.
-// Built only with CUDA. Not yet called by the engine's conv2d (the native kernels come first).
+// Built only with CUDA.
+//
+// The engine's conv2d on CUDA goes through conv_*_dispatch below: with HRNET_KERNELS unset it
+// calls the baseline directly, as before the registry existed (the native kernels have not yet
+// been checked on a GPU by anyone; once they are, the default becomes `auto`). With
+// HRNET_KERNELS set (`auto`, a version, or per-op choices) the registry decides per shape.
+// native_bf16 rounds the operands to bf16: `auto` considers it only with HRNET_CONV_BF16=1 (as
+// TF32 needs HRNET_TF32=1); without it the registry does not know the version at all.
 #pragma once
 #include <functional>
 #include <string>
@@ -53,5 +60,19 @@ std::string choose_conv_version(const kern::ConvDesc& d, ConvPass pass);
 // accumulates out = dw from (x, dy). An unknown name is an error listing the valid ones.
 void run_conv_version(std::string_view version, ConvPass pass, const kern::ConvDesc& d, const float* in0,
                       const float* in1, float* out, kern::Workspace& ws, kern::Stream stream);
+
+// True when HRNET_KERNELS is set (non-empty): conv2d consults the registry.
+bool conv_registry_enabled();
+// True when HRNET_CONV_BF16=1: native_bf16 is one of the registry's versions.
+bool conv_bf16_allowed();
+
+// conv2d's CUDA passes (the contract of kernels/conv/conv.h, bias included): the baseline
+// when the registry is off, else the registry's version for this shape, with our bias kernels.
+void conv_forward_dispatch(const kern::ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                           kern::Workspace& ws, kern::Stream stream);
+void conv_backward_data_dispatch(const kern::ConvDesc& d, const float* dy, const float* w, float* dx,
+                                 kern::Workspace& ws, kern::Stream stream);
+void conv_backward_weight_dispatch(const kern::ConvDesc& d, const float* x, const float* dy, float* dw, float* dbias,
+                                   kern::Workspace& ws, kern::Stream stream);
 
 }  // namespace hr::cuda

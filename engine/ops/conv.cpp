@@ -1,4 +1,5 @@
 #include "engine/ops.h"
+#include "engine/cuda/conv_registry.h"
 #include "engine/cuda/device.h"
 #include "engine/ops/dispatch.h"
 #include "kernels/conv/conv.h"
@@ -37,9 +38,9 @@ Var conv2d(const Var& x, const Var& w, const Var& bias, int stride) {
                                 has_bias ? bias.value().data<T>() : nullptr, Y.data<T>());
   }, [&](auto) {
     cuda::DeviceWorkspace ws;
-    kern::conv2d_forward_cuda(d, X.data<float>(), Wt.data<float>(),
-                              has_bias ? bias.value().data<float>() : nullptr, Y.data<float>(), ws,
-                              cuda::compute_stream());
+    cuda::conv_forward_dispatch(d, X.data<float>(), Wt.data<float>(),
+                                has_bias ? bias.value().data<float>() : nullptr, Y.data<float>(), ws,
+                                cuda::compute_stream());
   });
 
   std::vector<Var> inputs{x, w};
@@ -62,10 +63,10 @@ Var conv2d(const Var& x, const Var& w, const Var& bias, int stride) {
       cuda::DeviceWorkspace ws;
       const kern::Stream s = cuda::compute_stream();
       if (gin[0].defined())
-        kern::conv2d_backward_data_cuda(d, dY.data<float>(), Wt.data<float>(), gin[0].data<float>(), ws, s);
+        cuda::conv_backward_data_dispatch(d, dY.data<float>(), Wt.data<float>(), gin[0].data<float>(), ws, s);
       if (gin[1].defined() || want_bias)  // on CUDA dw and dbias are separate: no scratch dW
-        kern::conv2d_backward_weight_cuda(d, X.data<float>(), dY.data<float>(), float_ptr(gin[1]),
-                                          want_bias ? gin[2].data<float>() : nullptr, ws, s);
+        cuda::conv_backward_weight_dispatch(d, X.data<float>(), dY.data<float>(), float_ptr(gin[1]),
+                                            want_bias ? gin[2].data<float>() : nullptr, ws, s);
     });
   });
 }

@@ -1,6 +1,7 @@
 // The kernel registry's conv adapter on a GPU (engine/cuda/conv_registry.h): every version of
 // every pass agrees with the cuDNN/cuBLAS baseline within its tolerance on HRNet-like shapes,
-// and the process registry chooses one and writes its cache file under the GPU's name.
+// and the process registry chooses one, writes its cache file under the GPU's name, and serves
+// the engine's conv2d when HRNET_KERNELS is set.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -12,6 +13,8 @@
 #include "engine/registry/cache_file.h"
 #include "engine/registry/measure.h"
 #include "kernels/common/math_mode.h"
+#include "kernels/common/conv_describe.h"
+#include "tests/cuda/parity.h"
 #include "tests/support/files.h"
 
 using namespace hr;
@@ -63,6 +66,21 @@ TEST_CASE("CUDA conv registry: the process registry chooses and caches under the
   CHECK_THROWS_WITH(cuda::run_conv_version("native_fp16", ConvPass::Forward, d, nullptr, nullptr, nullptr, ws,
                                            cuda::compute_stream()),
                     Catch::Contains("unknown version 'native_fp16'") && Catch::Contains("cudnn, native_f32"));
+
+  // The engine's conv2d through the registry (HRNET_KERNELS set): whichever version it chooses
+  // per shape and pass, forward and backward (bias included) match the CPU.
+  setenv("HRNET_KERNELS", "auto", 1);
+  REQUIRE(cuda::conv_registry_enabled());
+  Rng rng(77);
+  for (const kern::ConvDesc& s : kShapes) {
+    const Tensor x = randn(Shape{s.N, s.H, s.W, s.Cin}, rng), w = randn(Shape{s.Cout, s.K, s.K, s.Cin}, rng, 0.2),
+                 b = randn(Shape{s.Cout}, rng);
+    const int stride = s.stride;
+    test::check_parity(kern::describe_conv(s) + " through the registry",
+                       [stride](const std::vector<Var>& v) { return ops::conv2d(v[0], v[1], v[2], stride); },
+                       {x, w, b}, 1e-4);
+  }
+  unsetenv("HRNET_KERNELS");
   kern::set_cuda_tf32(tf32);
   unsetenv("HRNET_KERNEL_CACHE");
 }
