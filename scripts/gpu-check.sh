@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check, for a machine with an NVIDIA GPU: configure and build with every core for
 # this GPU's architecture only, run every test including [cuda], time hrnet-bench model for
-# W32 and W48 at 256x192 (batch 32 and 1) and the op table (cuDNN / cuBLAS per conv shape),
+# W32 and W48 at 256x192 (batch 32 and 1), the op table (cuDNN / cuBLAS per conv shape) and
+# the kernels table (native convs against cuDNN, the fused exchange unit against the unfused
+# sequence),
 # compare with PyTorch on the same GPU when it is installed, and print one report (also
 # written to build/gpu/gpu-check-report.txt). Sized to finish within 9 minutes on an
 # H100 machine with 16 cores: every step is cut off at its own cap and at DEADLINE, so the
@@ -64,6 +66,10 @@ run() {
 
   section "hrnet-bench ops W32 256x192 batch 32 on CUDA (cuDNN per shape, cuBLAS for 1x1)"
   run --cap 150 "$BENCH" ops --device cuda --width 32 --batch 32 --backward --warmup 3 --repeat 10
+
+  section "hrnet-bench kernels W32 256x192 batch 32 (native convs vs cuDNN, fused exchange unit)"
+  run --cap 120 "$BENCH" kernels --width 32 --image-height 256 --image-width 192 --batch 32 --warmup 2 --repeat 5 \
+      --json "$BUILD/kernels_w32.json"
 
   # The CPU suite after the GPU measurements (it needs no GPU, but with one present pinned
   # memory is live), so that a slow CPU suite cannot crowd them out of the budget.

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/allocator.h"
+#include "exchange_shapes.h"
 #include "kernels_list.h"
 #if defined(HRNET_WITH_CUDA)
 #include "kernels_bench_cuda.h"
@@ -20,7 +21,8 @@ int run_kernels_bench(const KernelsOptions& o) {
       return 2;
     }
   if (o.list) {
-    for (const HrnetGeometry& g : geometries) fmt::print("{}\n", format_shape_list(g, o.filter));
+    for (const HrnetGeometry& g : geometries)
+      fmt::print("{}\n{}\n", format_shape_list(g, o.filter), o.no_exchange ? "" : format_exchange_list(g));
     return 0;
   }
 #if defined(HRNET_WITH_CUDA)

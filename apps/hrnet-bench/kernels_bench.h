@@ -21,6 +21,7 @@ struct KernelsOptions {
   int repeat = 20;  // timed runs; the median is reported
   std::string json;  // also write every measurement here
   bool list = false;
+  bool no_exchange = false;  // skip the exchange-unit table
 };
 
 // Returns the process exit code: 0; 1 when a native version failed its check on some shape

@@ -13,6 +13,7 @@
 #include "engine/registry/measure.h"
 #include "gpu_peaks.h"
 #include "kernels/common/math_mode.h"
+#include "exchange_bench_cuda.h"
 #include "kernels_list.h"
 #include "kernels_table.h"
 
@@ -71,10 +72,11 @@ void run_conv_tables(Context& c, const HrnetGeometry& g) {
   for (const std::string& p : c.o.passes) run_pass(c, g, shapes, parse_pass(p));
 }
 
-// Everything measured for one geometry. Hook for the fused exchange unit's fused-vs-unfused
-// table (issue 8, to come): its own function, called here after the conv tables, taking the
-// same Context (options, peaks, JSON records, failure count).
-void run_geometry(Context& c, const HrnetGeometry& g) { run_conv_tables(c, g); }
+// Everything measured for one geometry: the conv tables, then the exchange-unit table.
+void run_geometry(Context& c, const HrnetGeometry& g) {
+  run_conv_tables(c, g);
+  if (!c.o.no_exchange) c.failures += run_exchange_table(c.o, g, c.results);
+}
 
 void print_preamble(const Context& c) {
   fmt::print("# hrnet-bench kernels: {}, TF32 {}, warmup {}, median of {} (CUDA events)\n\n",

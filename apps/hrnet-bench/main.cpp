@@ -67,8 +67,9 @@ void register_ops(CLI::App& app, int& exit_code) {
 void register_kernels(CLI::App& app, int& exit_code) {
   static hr::bench::KernelsOptions o;
   CLI::App* cmd = app.add_subcommand(
-      "kernels", "our native convs against cuDNN/cuBLAS on every HRNet conv shape: checked, then timed (markdown "
-                 "tables); --list prints the shapes without a GPU");
+      "kernels", "our native convs against cuDNN/cuBLAS on every HRNet conv shape, and the fused exchange unit "
+                 "against the unfused sequence: checked, then timed (markdown tables); --list prints the shapes "
+                 "without a GPU");
   cmd->add_option("--width", o.width, "HRNet width, 32 or 48 (default: both)")->check(CLI::PositiveNumber);
   cmd->add_option("--image-height", o.image_h, "input height (with --image-width; default: 256x192 and 384x288)")
       ->check(CLI::PositiveNumber);
@@ -86,6 +87,8 @@ void register_kernels(CLI::App& app, int& exit_code) {
   add_timing_options(*cmd, o.warmup, o.repeat);
   cmd->add_option("--json", o.json, "also write every measurement as JSON");
   cmd->add_flag("--list", o.list, "print the shape tables (label, count, ConvDesc, MACs, bytes) and run nothing");
+  cmd->add_flag("--no-exchange", o.no_exchange,
+                "skip the fused-versus-unfused exchange-unit table (printed after the conv tables)");
   cmd->callback([&exit_code] {
     exit_code = hr::app::guarded_main("hrnet-bench kernels", [] { return hr::bench::run_kernels_bench(o); });
   });

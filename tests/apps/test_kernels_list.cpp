@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "apps/hrnet-bench/exchange_shapes.h"
 #include "apps/hrnet-bench/gpu_peaks.h"
 #include "apps/hrnet-bench/kernels_list.h"
 #include "engine/error.h"
@@ -112,4 +113,33 @@ TEST_CASE("GPU peaks are looked up by the driver's name, unknown GPUs have none"
   CHECK_FALSE(gpu_peaks("NVIDIA H200 NVL"));
   CHECK_FALSE(gpu_peaks("NVIDIA GeForce RTX 4090"));
   CHECK_FALSE(gpu_peaks(""));
+}
+
+TEST_CASE("kernels --list: the exchange units add up to the network's fuse layers", "[apps][kernels]") {
+  for (const HrnetGeometry& g : kernel_geometries(0, 0, 0, 32)) {
+    INFO(geometry_title(g));
+    int up_convs = 0;  // the network's "fuse up 1x1" convs
+    for (const ConvShape& s : hrnet_conv_shapes(g))
+      if (s.label == "fuse up 1x1") up_convs += s.count;
+    int outputs = 0, up_terms = 0;
+    for (const ExchangeShape& e : hrnet_exchange_shapes(g)) {
+      outputs += e.count;
+      up_terms += e.count * e.up_terms();
+      const ExchangeTraffic t = exchange_traffic(e);
+      if (e.up_terms() > 0) {
+        CHECK(t.lib_sum < t.native);
+        CHECK(t.native < t.unfused);
+      }
+    }
+    CHECK(outputs == 2 + 3 * 4 + 4 * 2 + 1);  // stage 4's last module keeps output 0 only
+    CHECK(up_terms == up_convs);
+  }
+  // One row by hand: W32 256x192 batch 32, stage 2 output 0 (64x48x32) with branch 1 (32x24x64).
+  const ExchangeShape e = hrnet_exchange_shapes(kernel_geometries(32, 256, 192, 32)[0])[0];
+  const int64_t full = 32LL * 64 * 48 * 32 * 4, in = 32LL * 32 * 24 * 64 * 4, low = 32LL * 32 * 24 * 32 * 4;
+  const ExchangeTraffic t = exchange_traffic(e);
+  CHECK(t.unfused == (in + low) + 2 * low + (low + full) + 3 * full);
+  CHECK(t.lib_sum == in + 2 * low + 2 * full);
+  CHECK(format_exchange_list(kernel_geometries(32, 256, 192, 32)[0]).find("| stage4 output 0 | 3 | N32 64x48x32 | 3 | 0 |") !=
+        std::string::npos);
 }
