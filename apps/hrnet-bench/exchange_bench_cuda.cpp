@@ -200,9 +200,17 @@ int run_exchange_table(const KernelsOptions& o, const HrnetGeometry& g, nlohmann
     const double err_sum = error_vs(u.sum_unfused, u.sum_fused);
     const bool ok_native = err_native <= kTolerance, ok_lib = err_lib <= kTolerance, ok_sum = err_sum <= kTolerance;
     failures += !ok_native + !ok_lib + !ok_sum;
-    const double t_unf = timer([&] { run_unfused(u, ws); });
+    // A workspace per run: DeviceWorkspace keeps what it hands out until it dies, so one shared
+    // across the timed runs would make every library call allocate inside the timed region.
+    const double t_unf = timer([&] {
+      cuda::DeviceWorkspace w;
+      run_unfused(u, w);
+    });
     const double t_nat = ok_native ? timer([&] { run_native(u); }) : 0;
-    const double t_lib = ok_lib ? timer([&] { run_lib_fused(u, ws); }) : 0;
+    const double t_lib = ok_lib ? timer([&] {
+      cuda::DeviceWorkspace w;
+      run_lib_fused(u, w);
+    }) : 0;
     const double t_su = timer([&] { run_sum_unfused(u); });
     const double t_sf = ok_sum ? timer([&] { run_sum_fused(u); }) : 0;
     const double t[5] = {t_unf, t_nat, t_lib, t_su, t_sf};

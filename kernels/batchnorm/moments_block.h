@@ -8,7 +8,9 @@
 // the mean is large against the spread. Lane partials are added in lane order and turned into
 // the chunk's (n, mean, M2). Stage 2 (MomentsMergeBlock): per channel, the chunks are merged in
 // chunk order by the parallel-variance rule (Chan et al.). Everything is in a fixed order, so
-// the result depends only on the shape: equal on every backend, schedule and run.
+// the result depends only on the shape: the same in every run and under every emulator
+// schedule. GPU and emulator agree to double rounding, not bit for bit (nvcc contracts the
+// double multiply-adds into DFMA where GCC may not).
 #pragma once
 #include <cstdint>
 
@@ -102,13 +104,15 @@ struct MomentsMergeBlock {
   }
 };
 
-// Rows per chunk: about 256 rows a block, at most 1024 chunks (the partials stay small).
+// Rows per chunk: at least 256 rows a block and at most 256 chunks, so the merge (one thread
+// per channel walking the chunks in order, a dependent chain of double divisions) stays
+// short; 256 chunks of C/32 blocks still fill a GPU for HRNet's maps.
 inline MomentsParams plan_moments(int64_t rows, int C, const float* x, double* partial, double* mean, double* var) {
   MomentsParams p;
   p.rows = rows;
   p.C = C;
   int64_t chunks = (rows + 255) / 256;
-  if (chunks > 1024) chunks = 1024;
+  if (chunks > 256) chunks = 256;
   if (chunks < 1) chunks = 1;
   p.rows_per_chunk = (rows + chunks - 1) / chunks;
   if (p.rows_per_chunk < 1) p.rows_per_chunk = 1;

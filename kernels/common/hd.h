@@ -8,3 +8,12 @@
 #else
 #define HR_HD inline
 #endif
+
+// Full unrolling of a loop over a register array, for nvcc: a loop it leaves rolled indexes the
+// array with a run-time value, which moves the array to local memory (a stack frame). Empty on
+// the host, where g++ would warn about the unknown pragma.
+#if defined(__CUDACC__)
+#define HR_UNROLL _Pragma("unroll")
+#else
+#define HR_UNROLL
+#endif

@@ -20,6 +20,7 @@ std::string conv_native_unsupported(const ConvDesc& d) {
   if (d.Ho != conv_out_size(d.H, d.K, d.stride) || d.Wo != conv_out_size(d.W, d.K, d.stride))
     return "output extent does not follow from the input, kernel and stride";
   if (d.patch() > (int64_t(1) << 30) || d.rows() > (int64_t(1) << 36)) return "too large for one grid";
+  // Per-pass grid limits are checked at launch (check_grid).
   return "";
 }
 
@@ -38,6 +39,14 @@ void check_epilogue(const ConvDesc& d, const ConvEpilogue& ep, const char* fn) {
     throw Error(std::string(fn) + ": a " + std::to_string(d.Ho) + "x" + std::to_string(d.Wo) + " map broadcast by " +
                 std::to_string(1 << ep.up) + " cannot fill a " + std::to_string(ep.out_H) + "x" +
                 std::to_string(ep.out_W) + " output, " + describe_conv(d));
+}
+
+void check_grid(int64_t M, int64_t N, int splits, int TM, int TN, const ConvDesc& d, const char* fn) {
+  const int64_t gx = (M + TM - 1) / TM, gy = (N + TN - 1) / TN;
+  if (gx > int64_t(0x7fffffff) || gy > 65535 || splits > 65535)
+    throw Error(std::string(fn) + ": the GEMM (" + std::to_string(M) + " x " + std::to_string(N) +
+                ") needs a grid of " + std::to_string(gx) + " x " + std::to_string(gy) + " x " +
+                std::to_string(splits) + " blocks, beyond the launch limits, " + describe_conv(d));
 }
 
 int checked_splits(const ConvDesc& d, int splits, const char* fn) {

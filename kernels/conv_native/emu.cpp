@@ -21,6 +21,10 @@ void run_block(const Problem& pr, int splits, const emu::EmuOptions& opt) {
 
 template <typename Problem>
 void run_gemm(const Problem& pr, NativeMath math, int splits, const emu::EmuOptions& opt) {
+  static_assert(native::IgemmF32Block<Problem>::kTM == 64 && native::IgemmBf16Block<Problem>::kTM == 64 &&
+                    native::IgemmF32Block<Problem>::kTN == 64 && native::IgemmBf16Block<Problem>::kTN == 64,
+                "check_grid below assumes 64 x 64 tiles");
+  native::check_grid(pr.M(), pr.N(), splits, 64, 64, pr.d, "conv_native (emulator)");
   if (math == NativeMath::F32)
     run_block<native::IgemmF32Block>(pr, splits, opt);
   else

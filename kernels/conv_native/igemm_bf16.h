@@ -110,8 +110,13 @@ struct IgemmBf16Block {
       const int lane = t.id % 32, warp = t.id / 32;
       const int wm = (warp / kWarpsN) * kWM, wn = (warp % kWarpsN) * kWN;
       const float* c = acc[t];
+      // Unrolled: with the forward's epilogue (its broadcast loops) in the body nvcc would
+      // otherwise keep this loop rolled and the accumulators in a stack frame (ptxas: 128 bytes).
+      HR_UNROLL
       for (int mi = 0; mi < kMi; ++mi)
+        HR_UNROLL
         for (int ni = 0; ni < kNi; ++ni)
+          HR_UNROLL
           for (int i = 0; i < L::kCRegs; ++i) {
             const int64_t m = m0 + wm + mi * L::kM + L::c_row(lane, i);
             const int n = n0 + wn + ni * L::kN + L::c_col(lane, i);

@@ -98,9 +98,11 @@ struct IgemmF32Block {
     }
     ctx.for_each_thread([&](emu::Thread t) {
       const float* c = acc[t];
+      HR_UNROLL
       for (int i = 0; i < kRM; ++i) {
         const int64_t m = m0 + t.y + kTY * i;
         if (m >= M) continue;
+        HR_UNROLL
         for (int j = 0; j < kRN; ++j) {
           const int n = n0 + t.x + kTX * j;
           if (n < N) pr.store(m, n, c[i * kRN + j], split);

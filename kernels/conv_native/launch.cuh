@@ -8,6 +8,7 @@
 #include "kernels/conv_native/conv_native.h"
 #include "kernels/conv_native/igemm_bf16.h"
 #include "kernels/conv_native/igemm_f32.h"
+#include "kernels/conv_native/native_check.h"
 #include "kernels/emu/cuda_block.cuh"
 
 namespace hr::kern::native {
@@ -21,6 +22,10 @@ void launch_block(const Problem& pr, int splits, Stream stream) {
 
 template <typename Problem>
 void launch_gemm(const Problem& pr, NativeMath math, int splits, Stream stream, const char* fn, const ConvDesc& d) {
+  static_assert(IgemmF32Block<Problem>::kTM == 64 && IgemmBf16Block<Problem>::kTM == 64 &&
+                    IgemmF32Block<Problem>::kTN == 64 && IgemmBf16Block<Problem>::kTN == 64,
+                "check_grid below assumes 64 x 64 tiles");
+  check_grid(pr.M(), pr.N(), splits, 64, 64, d, fn);
   if (math == NativeMath::F32)
     launch_block<IgemmF32Block>(pr, splits, stream);
   else

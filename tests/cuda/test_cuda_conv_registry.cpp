@@ -53,6 +53,8 @@ TEST_CASE("CUDA conv registry: the process registry chooses and caches under the
   // The process registry reads the environment when first used; nothing else in this binary uses it.
   setenv("HRNET_KERNEL_CACHE", path.c_str(), 1);
   unsetenv("HRNET_KERNELS");
+  // Without bf16 convolutions: the engine-path check below uses an f32 tolerance.
+  unsetenv("HRNET_CONV_BF16");
   const bool tf32 = kern::set_cuda_tf32(false);
   const kern::ConvDesc d = kShapes[1];
   const std::string chosen = cuda::choose_conv_version(d, ConvPass::Forward);

@@ -35,7 +35,7 @@ double rel(double a, double b) { return std::abs(a - b) / (std::abs(b) + 1e-300)
 TEST_CASE("emu bn moments: one pass equals the two-pass definition to double rounding", "[emu][batchnorm]") {
   Rng rng(71);
   // Rows across the 8 lanes and the 256-row chunks (one chunk, several, a partial last one;
-  // 262145 rows makes more than the 1024-chunk cap); channels across the 32-wide tiles.
+  // 262145 rows makes more than the 256-chunk cap); channels across the 32-wide tiles.
   const std::pair<int64_t, int> shapes[] = {{1, 1},   {7, 5},    {255, 33},   {256, 40},
                                             {257, 70}, {3000, 3}, {262145, 1}};
   for (auto [rows, C] : shapes)

@@ -292,6 +292,11 @@ TEST_CASE("conv_native: split-K heuristic and unsupported shapes", "[conv_native
   ConvDesc s3 = kern::make_conv_desc(1, 4, 4, 2, 2, 3, 3);
   CHECK_THROWS_WITH(kern::conv_native_backward_data_emu(s3, dummy, dummy, dummy, NativeMath::BF16),
                     Catch::Contains("stride must be 1 or 2") && Catch::Contains("w [2, 3, 3, 2]"));
+  // The data gradient's N is Cin: past 65535 tiles of 64 the grid's y limit refuses it before
+  // anything is read (the pointers are never touched).
+  const ConvDesc wide = kern::make_conv_desc(1, 1, 1, 64 * 65535 + 1, 1, 1, 1);
+  CHECK_THROWS_WITH(kern::conv_native_backward_data_emu(wide, dummy, dummy, dummy, NativeMath::F32),
+                    Catch::Contains("beyond the launch limits"));
   ConvDesc ok = kern::make_conv_desc(1, 2, 2, 1, 1, 1, 1);
   CHECK_THROWS_WITH(kern::conv_native_backward_weight_emu(ok, dummy, dummy, dummy, NativeMath::F32, 65),
                     Catch::Contains("split-K factor 65"));
