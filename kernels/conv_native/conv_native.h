@@ -28,6 +28,7 @@ enum class NativeMath { F32, BF16 };
 
 namespace native {
 struct ConvEpilogue;  // problems.h: affine, broadcast, accumulate, ReLU at the store
+struct ConvPrologue;  // problems.h: affine and ReLU on each input value as it is gathered
 }
 
 const char* native_math_name(NativeMath m);  // "f32", "bf16"
@@ -50,6 +51,14 @@ void conv_native_forward_emu(const ConvDesc& d, const float* x, const float* w, 
 // The forward with an epilogue (problems.h ConvEpilogue); y is the larger map when ep.up > 0.
 void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                                    const native::ConvEpilogue& ep, const emu::EmuOptions& opt = {});
+// The forward and the weight gradient with a prologue on the input x (and the forward's epilogue):
+// the previous layer's BN + ReLU applied as x is gathered (problems.h ConvPrologue).
+void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                   const native::ConvPrologue& pro, const native::ConvEpilogue& ep,
+                                   const emu::EmuOptions& opt = {});
+void conv_native_backward_weight_fused_emu(const ConvDesc& d, const float* x, const float* dy, float* dw,
+                                           NativeMath math, const native::ConvPrologue& pro, int splits = 0,
+                                           const emu::EmuOptions& opt = {});
 void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                    const emu::EmuOptions& opt = {});
 // splits = 0: conv_native_wgrad_splits(d).
@@ -61,6 +70,11 @@ void conv_native_forward_cuda(const ConvDesc& d, const float* x, const float* w,
                               Stream stream);
 void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                                     const native::ConvEpilogue& ep, Stream stream);
+void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                    const native::ConvPrologue& pro, const native::ConvEpilogue& ep, Stream stream);
+void conv_native_backward_weight_fused_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw,
+                                            NativeMath math, const native::ConvPrologue& pro, Workspace& ws,
+                                            Stream stream, int splits = 0);
 void conv_native_backward_data_cuda(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                     Stream stream);
 void conv_native_backward_weight_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,

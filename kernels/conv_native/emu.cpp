@@ -40,9 +40,15 @@ void conv_native_forward_emu(const ConvDesc& d, const float* x, const float* w, 
 
 void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                                    const native::ConvEpilogue& ep, const emu::EmuOptions& opt) {
+  conv_native_forward_fused_emu(d, x, w, y, math, native::ConvPrologue{}, ep, opt);
+}
+
+void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                   const native::ConvPrologue& pro, const native::ConvEpilogue& ep,
+                                   const emu::EmuOptions& opt) {
   native::check_supported(d, "conv_native_forward_fused_emu");
   native::check_epilogue(d, ep, "conv_native_forward_fused_emu");
-  run_gemm(native::ConvForward{d, x, w, y, ep}, math, 1, opt);
+  run_gemm(native::ConvForward{d, x, w, y, ep, pro}, math, 1, opt);
 }
 
 void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
@@ -53,10 +59,16 @@ void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const flo
 
 void conv_native_backward_weight_emu(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,
                                      int splits, const emu::EmuOptions& opt) {
+  conv_native_backward_weight_fused_emu(d, x, dy, dw, math, native::ConvPrologue{}, splits, opt);
+}
+
+void conv_native_backward_weight_fused_emu(const ConvDesc& d, const float* x, const float* dy, float* dw,
+                                           NativeMath math, const native::ConvPrologue& pro, int splits,
+                                           const emu::EmuOptions& opt) {
   native::check_supported(d, "conv_native_backward_weight_emu");
   splits = native::checked_splits(d, splits, "conv_native_backward_weight_emu");
   std::vector<float> partial(size_t(conv_native_wgrad_workspace_bytes(d, splits) / sizeof(float)));
-  run_gemm(native::ConvBackwardWeight{d, x, dy, partial.data()}, math, splits, opt);
+  run_gemm(native::ConvBackwardWeight{d, x, dy, partial.data(), pro}, math, splits, opt);
   const native::SplitReduceParams rp{d.weight_elems(), splits, partial.data(), dw};
   emu::run_grid<native::SplitReduceBlock>(native::SplitReduceBlock::grid(rp.n), native::SplitReduceBlock::block(), 0,
                                           rp, opt);

@@ -12,9 +12,14 @@ void conv_native_forward_cuda(const ConvDesc& d, const float* x, const float* w,
 
 void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                                     const native::ConvEpilogue& ep, Stream stream) {
+  conv_native_forward_fused_cuda(d, x, w, y, math, native::ConvPrologue{}, ep, stream);
+}
+
+void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                    const native::ConvPrologue& pro, const native::ConvEpilogue& ep, Stream stream) {
   native::check_supported(d, "conv_native_forward_fused_cuda");
   native::check_epilogue(d, ep, "conv_native_forward_fused_cuda");
-  native::launch_gemm(native::ConvForward{d, x, w, y, ep}, math, 1, stream, "conv_native_forward_fused_cuda", d);
+  native::launch_gemm(native::ConvForward{d, x, w, y, ep, pro}, math, 1, stream, "conv_native_forward_fused_cuda", d);
 }
 
 }  // namespace hr::kern

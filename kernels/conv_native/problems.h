@@ -47,11 +47,29 @@ HR_HD Pixel pixel_of(int64_t m, int H, int W) {
   return p;
 }
 
-// The input value a forward tap reads, 0 in the padding.
-HR_HD float conv_input_at(const ConvDesc& d, const float* x, int n, int ho, int wo, int kh, int kw, int ci) {
+// What the convolution does to each input value as it gathers it (training fusion of the
+// previous layer's BN + ReLU into this conv, so the activation is never stored): with scale,
+// v -> fmaf(v, scale[ci], shift[ci]), then with relu, max(v, 0). Only real input pixels are
+// transformed; the padding stays 0, as it is the padding of the transformed tensor. BN enters
+// folded (scale = gamma * invstd, shift = beta - mean * scale), which rounds differently from
+// bn_apply's (x - mean) * invstd * gamma + beta.
+struct ConvPrologue {
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  bool relu = false;
+
+  HR_HD float apply(float v, int ci) const {
+    if (scale) v = fmaf(v, scale[ci], shift[ci]);
+    return relu ? (v > 0.f ? v : 0.f) : v;
+  }
+};
+
+// The input value a forward tap reads (through the prologue), 0 in the padding.
+HR_HD float conv_input_at(const ConvDesc& d, const float* x, int n, int ho, int wo, int kh, int kw, int ci,
+                          const ConvPrologue& pro = {}) {
   const int hi = conv_in_coord(ho, kh, d.stride, d.pad()), wi = conv_in_coord(wo, kw, d.stride, d.pad());
   if (hi < 0 || hi >= d.H || wi < 0 || wi >= d.W) return 0.f;
-  return x[((int64_t(n) * d.H + hi) * d.W + wi) * d.Cin + ci];
+  return pro.apply(x[((int64_t(n) * d.H + hi) * d.W + wi) * d.Cin + ci], ci);
 }
 
 struct ConvForward {
@@ -60,6 +78,7 @@ struct ConvForward {
   const float* w;
   float* y;
   ConvEpilogue ep = {};
+  ConvPrologue pro = {};
 
   HR_HD int64_t M() const { return d.rows(); }
   HR_HD int N() const { return d.Cout; }
@@ -67,7 +86,7 @@ struct ConvForward {
   HR_HD float a(int64_t m, int64_t k) const {
     const Pixel p = pixel_of(m, d.Ho, d.Wo);
     const int ci = int(k % d.Cin), tap = int(k / d.Cin);
-    return conv_input_at(d, x, p.n, p.h, p.w, tap / d.K, tap % d.K, ci);
+    return conv_input_at(d, x, p.n, p.h, p.w, tap / d.K, tap % d.K, ci, pro);
   }
   HR_HD float b(int64_t k, int n) const { return w[int64_t(n) * d.patch() + k]; }
   HR_HD void store(int64_t m, int n, float v, int /*split*/) const {
@@ -134,6 +153,7 @@ struct ConvBackwardWeight {
   const float* x;
   const float* dy;
   float* partial;
+  ConvPrologue pro = {};  // the forward's: the weight gradient reads the same transformed input
 
   HR_HD int64_t M() const { return d.Cout; }
   HR_HD int N() const { return int(d.patch()); }
@@ -142,7 +162,7 @@ struct ConvBackwardWeight {
   HR_HD float b(int64_t k, int n) const {
     const Pixel p = pixel_of(k, d.Ho, d.Wo);
     const int ci = n % d.Cin, tap = n / d.Cin;
-    return conv_input_at(d, x, p.n, p.h, p.w, tap / d.K, tap % d.K, ci);
+    return conv_input_at(d, x, p.n, p.h, p.w, tap / d.K, tap % d.K, ci, pro);
   }
   HR_HD void store(int64_t m, int n, float v, int split) const {
     partial[(int64_t(split) * d.Cout + m) * d.patch() + n] = v;

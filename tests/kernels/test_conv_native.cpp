@@ -363,3 +363,34 @@ TEST_CASE("emu conv_native fused epilogue: an inference exchange unit as two acc
       kern::conv_native_forward_fused_emu(up, x2.data(), w2.data(), out.data(), NativeMath::F32, bad),
       Catch::Contains("3x3 map broadcast by 2 cannot fill a 7x5 output"));
 }
+
+TEST_CASE("emu conv_native fused prologue: BN + ReLU of the input applied as it is gathered", "[emu][conv_native]") {
+  // The forward and the weight gradient reading relu(fmaf(x, scale, shift)) on the fly must
+  // equal the same kernels reading that tensor materialized, bit for bit; the padding stays 0
+  // (a shift applied to it would change every border output).
+  Rng rng(57);
+  for (const ConvCase& c : {ConvCase{2, 9, 7, 5, 7, 3, 1}, ConvCase{1, 12, 9, 19, 33, 3, 2}, ConvCase{1, 7, 5, 33, 18, 1, 1}})
+    for (NativeMath math : kMaths) {
+      const ConvDesc d = desc_of(c);
+      INFO(kern::describe_conv(d) << " " << kern::native_math_name(math));
+      const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+      const auto dy = random_floats(size_t(d.out_elems()), rng);
+      const auto scale = random_floats(size_t(d.Cin), rng, 0.5, 1.5), shift = random_floats(size_t(d.Cin), rng);
+      kern::native::ConvPrologue pro;
+      pro.scale = scale.data();
+      pro.shift = shift.data();
+      pro.relu = true;
+      std::vector<float> xt(x.size());
+      for (size_t i = 0; i < x.size(); ++i) xt[i] = pro.apply(x[i], int(i % size_t(d.Cin)));
+
+      std::vector<float> y(size_t(d.out_elems())), y_ref(y.size());
+      kern::conv_native_forward_fused_emu(d, x.data(), w.data(), y.data(), math, pro, kern::native::ConvEpilogue{});
+      kern::conv_native_forward_emu(d, xt.data(), w.data(), y_ref.data(), math);
+      CHECK(mismatches(y, y_ref) == 0);
+
+      std::vector<float> dw(size_t(d.weight_elems()), 0.f), dw_ref(dw.size(), 0.f);
+      kern::conv_native_backward_weight_fused_emu(d, x.data(), dy.data(), dw.data(), math, pro, 2);
+      kern::conv_native_backward_weight_emu(d, xt.data(), dy.data(), dw_ref.data(), math, 2);
+      CHECK(mismatches(dw, dw_ref) == 0);
+    }
+}
