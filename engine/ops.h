@@ -53,6 +53,11 @@ struct HeatmapPeaks {
 };
 HeatmapPeaks heatmap_peaks(const Tensor& heatmaps);
 
+// Index of the first tensor (in list order) that holds a NaN or an infinity, or -1 (not
+// differentiable). All tensors on one device with one dtype; on CUDA the scan runs on the
+// device and only the answer crosses the bus.
+int first_nonfinite(const std::vector<Tensor>& tensors);
+
 }  // namespace hr::ops
 
 namespace hr {

@@ -44,25 +44,18 @@ std::unique_ptr<Optimizer> make_optimizer(const cfg::Config& c, std::vector<Var>
   fail("TRAIN.OPTIMIZER must be adam or sgd, got '{}'", c.train.optimizer);
 }
 
-bool all_finite(const Tensor& t) {
-  const Tensor h = t.to(Device::CPU);
-  if (h.dtype() == DType::f32) {
-    const float* p = h.data<float>();
-    for (int64_t i = 0; i < h.numel(); ++i)
-      if (!std::isfinite(p[i])) return false;
-    return true;
-  }
-  const double* p = h.data<double>();
-  for (int64_t i = 0; i < h.numel(); ++i)
-    if (!std::isfinite(p[i])) return false;
-  return true;
-}
-
-// The official key of the first parameter whose gradient holds a NaN or an Inf, or "".
+// The official key of the first parameter whose gradient holds a NaN or an Inf, or "". One
+// scan over all gradients on their device (on CUDA one int comes back, not the gradients).
 std::string first_bad_gradient(net::PoseHighResolutionNet& net) {
+  std::vector<std::string> keys;
+  std::vector<Tensor> grads;
   for (auto& [key, p] : net.named_parameters())
-    if (p.grad().defined() && !all_finite(p.grad())) return key;
-  return "";
+    if (p.grad().defined()) {
+      keys.push_back(key);
+      grads.push_back(p.grad());
+    }
+  const int bad = ops::first_nonfinite(grads);
+  return bad < 0 ? std::string() : keys[size_t(bad)];
 }
 
 void set_meter(AverageMeter& m, double sum, double count) {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "tests/cuda/parity.h"
 
@@ -70,4 +71,18 @@ TEST_CASE("CUDA errors name what was wrong", "[cuda]") {
   // Mixed devices are refused with both tensors named.
   const Var a(randn(Shape{1, 3, 3, 2}, rng)), w(randn(Shape{4, 3, 3, 2}, rng).to(Device::CUDA));
   CHECK_THROWS_WITH(ops::conv2d(a, w, Var(), 1), Catch::Contains("@cuda") && Catch::Contains("@cpu"));
+}
+
+TEST_CASE("CUDA first_nonfinite scans on the device and agrees with the CPU", "[cuda]") {
+  Rng rng(83);
+  std::vector<Tensor> host = {randn(Shape{70000}, rng), randn(Shape{3}, rng), randn(Shape{65536 * 3 + 5}, rng)};
+  std::vector<Tensor> dev;
+  for (const Tensor& t : host) dev.push_back(t.to(Device::CUDA));
+  CHECK(ops::first_nonfinite(dev) == -1);
+  host[2].data<float>()[65536 * 3 + 4] = std::numeric_limits<float>::infinity();
+  host[1].data<float>()[2] = std::nanf("");
+  dev.clear();
+  for (const Tensor& t : host) dev.push_back(t.to(Device::CUDA));
+  CHECK(ops::first_nonfinite(host) == 1);
+  CHECK(ops::first_nonfinite(dev) == 1);
 }
