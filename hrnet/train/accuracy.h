@@ -3,8 +3,9 @@
 // It is only logged; it selects nothing unless a validation hook says so.
 //
 // The official quirks are kept on purpose, so that our logs read like the official ones:
-//  - the argmax is the first maximum in row-major order; a map whose maximum is <= 0 gives
-//    (0, 0) (get_max_preds' mask);
+//  - the argmax is numpy's (the first maximum in row-major order, a NaN counting as the
+//    maximum: kern::heatmap_beats, the rule of every other peak finder here); a map whose
+//    maximum is not > 0 gives (0, 0) (get_max_preds' mask);
 //  - a joint counts only where its TARGET argmax has x > 1 and y > 1 (an all-zero target,
 //    i.e. an invisible joint, gives (0, 0) and is ignored, and so is a real joint on the
 //    first two rows or columns);
@@ -27,8 +28,8 @@ struct HeatmapAccuracy {
   std::vector<double> per_joint;  // J entries, -1 for a joint with none
 };
 
-// output and target: f32 heatmaps [B, H, W, J] (the engine's NHWC), on any device (copied
-// to the host).
+// output and target: f32 heatmaps [B, H, W, J] (the engine's NHWC), on any device: the
+// peaks are found on the maps' device (ops::heatmap_peaks), only B*J pairs reach the host.
 HeatmapAccuracy heatmap_accuracy(const Tensor& output, const Tensor& target, double thr = 0.5);
 
 // The same on host arrays [B][H][W][J].
