@@ -14,6 +14,10 @@ void shared_out_of_range(int i, int n) {
   throw Error("emu: shared-memory index " + std::to_string(i) + " out of range [0, " + std::to_string(n) + ")");
 }
 
+void shared_access(void* tracker, const void* p, bool write) {
+  static_cast<CpuBlock*>(tracker)->record_access(p, write);
+}
+
 void throw_missing_end_block() {
   throw Error("emu: block body returned with per-thread phases pending (call ctx.end_block() last)");
 }
@@ -48,6 +52,8 @@ void CpuBlock::begin(Dim3 block_idx) {
   idx_ = block_idx;
   pending_.clear();
   shared_used_ = 0;
+  log_.assign(shared_.size() * sizeof(Chunk) / 4, WordLog{});
+  segment_ = 0;
   // Shared memory is not initialised on a GPU: NaN bytes make a read-before-write visible.
   std::memset(static_cast<void*>(shared_.data()), 0xFF, shared_.size() * sizeof(Chunk));
 }
@@ -72,11 +78,39 @@ void CpuBlock::barrier() {
   }
   in_phase_ = false;
   pending_.clear();
+  ++segment_;
+  current_ = -1;
+}
+
+void CpuBlock::record_access(const void* p, bool write) {
+  if (current_ < 0) fail("a shared-memory access outside any thread's phase");
+  const size_t word = size_t(static_cast<const unsigned char*>(p) - reinterpret_cast<const unsigned char*>(shared_.data())) / 4;
+  WordLog& w = log_[word];
+  // other: the thread that made the earlier access (-2: several), other_wrote: what it did.
+  const auto race = [&](int other, bool other_wrote) {
+    throw Error("emu: shared-memory race: thread " + std::to_string(current_) + (write ? " writes" : " reads") +
+                " byte offset " + std::to_string(word * 4) + ", which " +
+                (other >= 0 ? "thread " + std::to_string(other) : std::string("several threads")) +
+                (other_wrote ? " wrote" : " read") + " in the same segment (no barrier between), in block (" +
+                std::to_string(idx_.x) + ", " + std::to_string(idx_.y) + ", " + std::to_string(idx_.z) + ")");
+  };
+  if (w.write_seg == segment_ && w.writer != current_) race(w.writer, true);
+  if (write) {
+    if (w.read_seg == segment_ && w.reader != current_) race(w.reader, false);
+    w.write_seg = segment_;
+    w.writer = current_;
+  } else if (w.read_seg != segment_) {
+    w.read_seg = segment_;
+    w.reader = current_;
+  } else if (w.reader != current_) {
+    w.reader = -2;
+  }
 }
 
 void CpuBlock::run_thread_major(const std::vector<int>& order) {
   for (int id : order) {
     const Thread t = thread_of(id, block_);
+    current_ = id;
     for (const Step& s : pending_) s.phase(t);
   }
 }
@@ -90,6 +124,7 @@ void CpuBlock::run_warp_major(std::mt19937_64& rng) {
       if (end > begin)
         for (int lane : schedule_order(kWarpSize, opt_, rng)) {
           const Thread t = thread_of(w * kWarpSize + lane, block_);
+          current_ = t.id;
           for (size_t i = begin; i < end; ++i) pending_[i].phase(t);
         }
       if (end < pending_.size()) pending_[end].warp(w);

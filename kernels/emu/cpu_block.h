@@ -110,7 +110,7 @@ class CpuBlock {
     if (shared_used_ + bytes > int(shared_.size() * sizeof(Chunk))) shared_overflow(bytes);
     T* p = reinterpret_cast<T*>(reinterpret_cast<unsigned char*>(shared_.data()) + shared_used_);
     shared_used_ += bytes;
-    return SharedArray<T>(p, n);
+    return SharedArray<T>(p, n, opt_.racecheck ? this : nullptr);
   }
 
   template <typename T, int N>
@@ -119,6 +119,9 @@ class CpuBlock {
   }
 
   bool pending() const { return !pending_.empty(); }
+
+  // The race check's record of one access by the running thread (thread.h shared_access).
+  void record_access(const void* p, bool write);
 
   static constexpr int kWarpSize = 32;
 
@@ -143,6 +146,14 @@ class CpuBlock {
   int shared_used_ = 0;
   bool in_phase_ = false;
   uint64_t rng_;
+  // Race check: per 4-byte word of shared memory, who last wrote and read it in which segment.
+  struct WordLog {
+    int write_seg = -1, writer = -1;
+    int read_seg = -1, reader = -1;  // reader -2: several threads read it in read_seg
+  };
+  std::vector<WordLog> log_;
+  int segment_ = 0;
+  int current_ = -1;  // the thread whose phase is running
 };
 
 // A body that returned with phases pending (it forgot ctx.end_block()).

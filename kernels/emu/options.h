@@ -12,6 +12,9 @@ enum class Schedule { InOrder, Reversed, Shuffled };
 struct EmuOptions {
   Schedule schedule = Schedule::InOrder;
   uint64_t seed = 1;  // for Shuffled
+  // Check every shared-memory access for a race: another thread's conflicting access to the
+  // same element in the same segment (no barrier between). Off: only the schedules show races.
+  bool racecheck = true;
 };
 
 }  // namespace hr::emu

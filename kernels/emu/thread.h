@@ -37,25 +37,58 @@ HR_HD Thread thread_of(int id, Dim3 block) {
 
 // Defined in kernels/emu/cpu_block.cpp (host only): throws hr::Error.
 [[noreturn]] void shared_out_of_range(int i, int n);
+// The CPU emulator's race check (cpu_block.cpp): records an access by the running thread to
+// the shared-memory element at `p` and throws when another thread touched it in the same
+// segment (no barrier between) in a conflicting way. `tracker` is the CpuBlock.
+void shared_access(void* tracker, const void* p, bool write);
+
+#if !defined(__CUDA_ARCH__)
+// What indexing a shared array gives on the CPU: a reference that reports reads and writes
+// to the race check. Reading converts to T; writing assigns.
+template <typename T>
+class SharedRef {
+ public:
+  SharedRef(T* p, void* tracker) : p_(p), tracker_(tracker) {}
+  operator T() const {
+    if (tracker_) shared_access(tracker_, p_, false);
+    return *p_;
+  }
+  SharedRef& operator=(T v) {
+    if (tracker_) shared_access(tracker_, p_, true);
+    *p_ = v;
+    return *this;
+  }
+  SharedRef& operator=(const SharedRef& o) { return *this = T(o); }
+  SharedRef& operator+=(T v) { return *this = T(*this) + v; }
+  SharedRef& operator|=(T v) { return *this = T(*this) | v; }
+
+ private:
+  T* p_;
+  void* tracker_;
+};
+#endif
 
 // A typed view of the block's shared memory. On the CPU every index is bounds-checked
-// (HR_EMU_CHECK_SHARED, on by default there), since an out-of-range shared access on a GPU
-// silently reads a neighbouring array.
+// (an out-of-range shared access on a GPU silently reads a neighbouring array) and every
+// access goes through the race check; on the GPU it is a plain pointer.
 template <typename T>
 class SharedArray {
  public:
-  HR_HD SharedArray(T* p, int n) : p_(p), n_(n) {}
-  HR_HD T& operator[](int i) const {
-#if !defined(__CUDA_ARCH__)
+  HR_HD SharedArray(T* p, int n, void* tracker = nullptr) : p_(p), n_(n), tracker_(tracker) {}
+#if defined(__CUDA_ARCH__)
+  __device__ __forceinline__ T& operator[](int i) const { return p_[i]; }
+#else
+  SharedRef<T> operator[](int i) const {
     if (i < 0 || i >= n_) shared_out_of_range(i, n_);
-#endif
-    return p_[i];
+    return SharedRef<T>(p_ + i, tracker_);
   }
+#endif
   HR_HD int size() const { return n_; }
 
  private:
   T* p_;
   int n_;
+  void* tracker_;  // the CPU emulator's CpuBlock, or null (GPU, or race check off)
 };
 
 // Shared-memory carving: every array starts on a 16-byte boundary, the same rule for the CPU

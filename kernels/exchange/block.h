@@ -128,7 +128,7 @@ struct ExchangeBackwardBlock {
             for (int j = 0; j < b; ++j) {
               const int w = (wl << s) + j;
               if (w >= d.W) break;
-              acc = exchange_grad_step(tm, c, acc, gs[((h - h0) * T + (w - w0)) * kLanes + t.x]);
+              acc = exchange_grad_step(tm, c, acc, float(gs[((h - h0) * T + (w - w0)) * kLanes + t.x]));
             }
           }
           *dst = acc;

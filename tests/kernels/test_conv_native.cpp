@@ -184,7 +184,13 @@ TEST_CASE("emu: a warp collective does not hide a missing barrier between warps"
     std::vector<float> out(n, 0.f);
     emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{n, 1, 1}, n * 4, WarpRaceParams{out.data(), true}, opt);
     CHECK(out == expect);
-    emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{n, 1, 1}, n * 4, WarpRaceParams{out.data(), false}, opt);
+    CHECK_THROWS_WITH(
+        emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{n, 1, 1}, n * 4, WarpRaceParams{out.data(), false}, opt),
+        Catch::Contains("shared-memory race"));
+    EmuOptions unchecked = opt;
+    unchecked.racecheck = false;
+    emu::run_grid<WarpRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{n, 1, 1}, n * 4, WarpRaceParams{out.data(), false},
+                                unchecked);
     CHECK(out != expect);
   }
   // A collective needs whole warps.

@@ -56,7 +56,8 @@ struct NeighbourBody {
 
 }  // namespace
 
-TEST_CASE("emu: a missing barrier gives a wrong result under every schedule", "[emu]") {
+TEST_CASE("emu: a missing barrier is a race error, and a wrong result under every schedule without the check",
+          "[emu]") {
   const int n = 48;
   std::vector<float> in(n), expect(n);
   for (int i = 0; i < n; ++i) in[size_t(i)] = float(i + 1);
@@ -68,10 +69,53 @@ TEST_CASE("emu: a missing barrier gives a wrong result under every schedule", "[
       emu::run_grid<NeighbourBody>(emu::Dim3{1, 1, 1}, emu::Dim3{8, 3, 2}, n * 4, NeighbourParams{in.data(), out.data(), h, true},
                                    opt);
       CHECK(out == expect);
+      // The race check names the race whatever the schedule...
+      CHECK_THROWS_WITH(emu::run_grid<NeighbourBody>(emu::Dim3{1, 1, 1}, emu::Dim3{8, 3, 2}, n * 4,
+                                                     NeighbourParams{in.data(), out.data(), h, false}, opt),
+                        Catch::Contains("shared-memory race") && Catch::Contains("no barrier between"));
+      // ...and without it the schedules still make the result wrong.
+      EmuOptions unchecked = opt;
+      unchecked.racecheck = false;
       emu::run_grid<NeighbourBody>(emu::Dim3{1, 1, 1}, emu::Dim3{8, 3, 2}, n * 4,
-                                   NeighbourParams{in.data(), out.data(), h, false}, opt);
+                                   NeighbourParams{in.data(), out.data(), h, false}, unchecked);
       CHECK(out != expect);
     }
+}
+
+namespace {
+// Races the schedules cannot show: thread 0 writes a word that thread 1 reads in the same
+// segment, but thread 1 only copies it to a place nobody checks, so every order gives the
+// same output. Only the race check sees it; with the barrier it is silent.
+struct HiddenRaceParams {
+  float* out;
+  bool barrier;
+};
+struct HiddenRaceBody {
+  template <typename Ctx>
+  static void run(Ctx& ctx, const HiddenRaceParams& p) {
+    auto s = ctx.template shared<float>(2);
+    ctx.for_each_thread([&](emu::Thread t) {
+      if (t.id == 0) s[0] = 1.f;
+    });
+    if (p.barrier) ctx.barrier();
+    ctx.for_each_thread([&](emu::Thread t) {
+      if (t.id == 1) s[1] = s[0];
+    });
+    ctx.end_block();
+  }
+};
+}  // namespace
+
+TEST_CASE("emu race check: finds a race that changes no result, and is silent with the barrier", "[emu]") {
+  float out = 0.f;
+  CHECK_NOTHROW(emu::run_grid<HiddenRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{2, 1, 1}, 8, HiddenRaceParams{&out, true}));
+  CHECK_THROWS_WITH(emu::run_grid<HiddenRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{2, 1, 1}, 8,
+                                                  HiddenRaceParams{&out, false}),
+                    Catch::Contains("thread 1 reads byte offset 0, which thread 0 wrote"));
+  EmuOptions off;
+  off.racecheck = false;
+  CHECK_NOTHROW(emu::run_grid<HiddenRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{2, 1, 1}, 8,
+                                              HiddenRaceParams{&out, false}, off));
 }
 
 namespace {
