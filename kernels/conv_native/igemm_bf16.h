@@ -8,7 +8,8 @@
 // B are gathered from the f32 tensors, rounded to bf16 (nearest even) and staged in shared
 // memory as k-pairs, one 32-bit word per (row, k/2): exactly the register format of the
 // fragments, so a fragment register is one shared load. Rows are padded to 20 words, which
-// makes the fragment loads of a warp (8 rows x 4 words) hit 32 different banks.
+// makes the fragment loads of a warp (8 rows x 4 words) hit 32 different banks; the staging
+// stores are laid out the same way (stage_slot).
 //
 // Not tuned yet: no cp.async double buffering, no ldmatrix, gathers element by element. The
 // [cuda] tests and hrnet-bench kernels measure it against cuDNN.
@@ -38,6 +39,19 @@ struct IgemmBf16Block {
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
   static HR_HD emu::Dim3 grid(int64_t M, int N, int splits) { return tile_grid<kTM, kTN>(M, N, splits); }
 
+  // Which (row, k-pair) of a 64 x 16-word staged tile slot e (0..1023) fills. Each warp's 32
+  // consecutive slots cover 8 rows x 4 words, which with rows of 20 words hit 32 different
+  // banks (a warp over 32 rows of one word, or 2 rows of 16, is 4- or 2-way conflicted).
+  // k_fast: the 4 words of a row go to neighbouring lanes (the tensor is contiguous in k, 32
+  // bytes a row); else the 8 rows do (contiguous in the row index).
+  static HR_HD void stage_slot(int e, bool k_fast, int& r, int& kp) {
+    const int lane = e % 32, w = e / 32;  // w: 0..31, 8 row groups x 4 word groups
+    const int in_row = k_fast ? lane / 4 : lane % 8, in_kp = k_fast ? lane % 4 : lane / 8;
+    r = in_row + 8 * (w % 8);
+    kp = in_kp + 4 * (w / 8);
+  }
+  static_assert(kTM == 64 && kTN == 64 && kPairs == 16, "stage_slot covers 64 rows x 16 words");
+
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const IgemmParams<Problem>& p) {
     namespace L = emu::mma16816;
@@ -60,8 +74,8 @@ struct IgemmBf16Block {
       // Stage one slice: each word is the bf16 pair (k, k + 1) of one row.
       ctx.for_each_thread([&](emu::Thread t) {
         for (int e = t.id; e < kTM * kPairs; e += kThreads) {
-          int r = StagingOrder<Problem>::a_k_fast ? e / kPairs : e % kTM;
-          int kp = StagingOrder<Problem>::a_k_fast ? e % kPairs : e / kTM;
+          int r, kp;
+          stage_slot(e, StagingOrder<Problem>::a_k_fast, r, kp);
           int64_t k = k0 + 2 * kp;
           float lo = 0.f, hi = 0.f;
           if (m0 + r < M) {
@@ -69,8 +83,7 @@ struct IgemmBf16Block {
             if (k + 1 < k_end) hi = pr.a(m0 + r, k + 1);
           }
           as[r * kLdw + kp] = emu::pack_bf16x2(emu::bf16_from_float(lo), emu::bf16_from_float(hi));
-          r = StagingOrder<Problem>::b_k_fast ? e / kPairs : e % kTN;
-          kp = StagingOrder<Problem>::b_k_fast ? e % kPairs : e / kTN;
+          stage_slot(e, StagingOrder<Problem>::b_k_fast, r, kp);
           k = k0 + 2 * kp;
           lo = hi = 0.f;
           if (n0 + r < N) {

@@ -10,12 +10,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "kernels/common/conv_describe.h"
 #include "kernels/common/error.h"
 #include "kernels/conv/conv.h"
 #include "kernels/conv_native/conv_native.h"
+#include "kernels/conv_native/igemm_bf16.h"
 #include "kernels/conv_native/problems.h"
 #include "kernels/emu/bf16.h"
 #include "kernels/emu/cpu_block.h"
@@ -399,4 +401,24 @@ TEST_CASE("emu conv_native fused prologue: BN + ReLU of the input applied as it 
       kern::conv_native_backward_weight_emu(d, xt.data(), dy.data(), dw_ref.data(), math, 2);
       CHECK(mismatches(dw, dw_ref) == 0);
     }
+}
+
+TEST_CASE("conv_native bf16 staging: every slot once, each warp's stores on 32 different banks", "[conv_native]") {
+  using Block = kern::native::IgemmBf16Block<kern::native::ConvForward>;
+  for (bool k_fast : {true, false}) {
+    INFO("k_fast " << k_fast);
+    std::vector<int> seen(64 * 16, 0);
+    for (int warp = 0; warp < 32; ++warp) {
+      std::set<int> banks;
+      for (int lane = 0; lane < 32; ++lane) {
+        int r = -1, kp = -1;
+        Block::stage_slot(warp * 32 + lane, k_fast, r, kp);
+        REQUIRE((r >= 0 && r < 64 && kp >= 0 && kp < 16));
+        ++seen[size_t(r * 16 + kp)];
+        banks.insert((r * Block::kLdw + kp) % 32);
+      }
+      CHECK(banks.size() == 32);
+    }
+    for (int v : seen) CHECK(v == 1);
+  }
 }
