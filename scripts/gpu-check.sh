@@ -67,7 +67,7 @@ run() {
   section "hrnet-bench ops W32 256x192 batch 32 on CUDA (cuDNN per shape, cuBLAS for 1x1)"
   run --cap 150 "$BENCH" ops --device cuda --width 32 --batch 32 --backward --warmup 3 --repeat 10
 
-  section "hrnet-bench kernels W32 256x192 batch 32 (native convs vs cuDNN, fused exchange unit)"
+  section "hrnet-bench kernels W32 256x192 batch 32 (native convs vs cuDNN, fused exchange unit, BN vs cuDNN)"
   run --cap 120 "$BENCH" kernels --width 32 --image-height 256 --image-width 192 --batch 32 --warmup 2 --repeat 5 \
       --json "$BUILD/kernels_w32.json"
 

@@ -22,6 +22,7 @@
 #include "kernels/exchange/exchange.h"
 #include "kernels/upsample/upsample.h"
 #include "kernels_list.h"
+#include "kernels_table.h"
 
 namespace hr::bench {
 namespace {
@@ -169,11 +170,6 @@ double error_vs(const Tensor& ref, const Tensor& got) {
   return registry::max_normalized_error(ref.to_vector<float>(), got.to_vector<float>());
 }
 
-// "0.123 (2.41x)" or "FAIL 3e-01"
-std::string cell(bool ok, double err, double ms, double base_ms) {
-  if (!ok) return fmt::format("FAIL {:.1e}", err);
-  return fmt::format("{:.3f} ({:.2f}x)", ms, base_ms / ms);
-}
 
 }  // namespace
 
@@ -217,8 +213,8 @@ int run_exchange_table(const KernelsOptions& o, const HrnetGeometry& g, nlohmann
     for (int k = 0; k < 5; ++k) tot[k] += e.count * t[k];
     fmt::print("| {} | {} | N{} {}x{}x{} | {} | {:.3f} | {} | {} | {:.3f} | {} |\n", e.label, e.count, e.N,
                e.h[size_t(e.out)], e.w[size_t(e.out)], e.c[size_t(e.out)], e.up_terms(), t_unf,
-               cell(ok_native, err_native, t_nat, t_unf), cell(ok_lib, err_lib, t_lib, t_unf), t_su,
-               cell(ok_sum, err_sum, t_sf, t_su));
+               timed_cell(ok_native, err_native, t_nat, t_unf), timed_cell(ok_lib, err_lib, t_lib, t_unf), t_su,
+               timed_cell(ok_sum, err_sum, t_sf, t_su));
     std::fflush(stdout);
     results.push_back({{"table", "exchange"}, {"geometry", geometry_title(g)}, {"label", e.label},
                        {"count", e.count}, {"unfused_ms", t_unf}, {"native_fused_ms", t_nat},

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/allocator.h"
+#include "bn_shapes.h"
 #include "exchange_shapes.h"
 #include "kernels_list.h"
 #if defined(HRNET_WITH_CUDA)
@@ -22,7 +23,8 @@ int run_kernels_bench(const KernelsOptions& o) {
     }
   if (o.list) {
     for (const HrnetGeometry& g : geometries)
-      fmt::print("{}\n{}\n", format_shape_list(g, o.filter), o.no_exchange ? "" : format_exchange_list(g));
+      fmt::print("{}\n{}\n{}\n", format_shape_list(g, o.filter), o.no_exchange ? "" : format_exchange_list(g),
+                 o.no_bn ? "" : format_bn_list(g));
     return 0;
   }
 #if defined(HRNET_WITH_CUDA)

@@ -22,6 +22,7 @@ struct KernelsOptions {
   std::string json;  // also write every measurement here
   bool list = false;
   bool no_exchange = false;  // skip the exchange-unit table
+  bool no_bn = false;        // skip the batch-norm table
 };
 
 // Returns the process exit code: 0; 1 when a native version failed its check on some shape

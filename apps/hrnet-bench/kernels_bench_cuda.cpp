@@ -13,6 +13,7 @@
 #include "engine/registry/measure.h"
 #include "gpu_peaks.h"
 #include "kernels/common/math_mode.h"
+#include "bn_bench_cuda.h"
 #include "exchange_bench_cuda.h"
 #include "kernels_list.h"
 #include "kernels_table.h"
@@ -72,10 +73,11 @@ void run_conv_tables(Context& c, const HrnetGeometry& g) {
   for (const std::string& p : c.o.passes) run_pass(c, g, shapes, parse_pass(p));
 }
 
-// Everything measured for one geometry: the conv tables, then the exchange-unit table.
+// Everything measured for one geometry: the conv tables, the exchange-unit table, the BN table.
 void run_geometry(Context& c, const HrnetGeometry& g) {
   run_conv_tables(c, g);
   if (!c.o.no_exchange) c.failures += run_exchange_table(c.o, g, c.results);
+  if (!c.o.no_bn) c.failures += run_bn_table(c.o, g, c.results);
 }
 
 void print_preamble(const Context& c) {

@@ -112,4 +112,9 @@ nlohmann::json kernels_record(const HrnetGeometry& g, const std::string& pass, c
           {"versions", registry::to_json(m)}};
 }
 
+std::string timed_cell(bool ok, double err, double ms, double base_ms) {
+  if (!ok) return fmt::format("FAIL {:.1e}", err);
+  return fmt::format("{:.3f} ({:.2f}x)", ms, base_ms / ms);
+}
+
 }  // namespace hr::bench

@@ -51,4 +51,8 @@ class PassTable {
 nlohmann::json kernels_record(const HrnetGeometry& g, const std::string& pass, const ConvShape& s,
                               const registry::Measurement& m);
 
+// A timed cell of the exchange and BN tables: "0.123 (2.41x)" (ms and base_ms / ms), or
+// "FAIL 3.0e-01" (the error) when the check failed and nothing was timed.
+std::string timed_cell(bool ok, double err, double ms, double base_ms);
+
 }  // namespace hr::bench

@@ -89,6 +89,7 @@ void register_kernels(CLI::App& app, int& exit_code) {
   cmd->add_flag("--list", o.list, "print the shape tables (label, count, ConvDesc, MACs, bytes) and run nothing");
   cmd->add_flag("--no-exchange", o.no_exchange,
                 "skip the fused-versus-unfused exchange-unit table (printed after the conv tables)");
+  cmd->add_flag("--no-bn", o.no_bn, "skip the batch-norm table (ours against cuDNN's)");
   cmd->callback([&exit_code] {
     exit_code = hr::app::guarded_main("hrnet-bench kernels", [] { return hr::bench::run_kernels_bench(o); });
   });

@@ -3,9 +3,12 @@
 // lookup must not hand one GPU's figures to another.
 #include <catch2/catch.hpp>
 
+#include <fmt/core.h>
+
 #include <cmath>
 #include <sstream>
 
+#include "apps/hrnet-bench/bn_shapes.h"
 #include "apps/hrnet-bench/exchange_shapes.h"
 #include "apps/hrnet-bench/gpu_peaks.h"
 #include "apps/hrnet-bench/kernels_list.h"
@@ -142,4 +145,17 @@ TEST_CASE("kernels --list: the exchange units add up to the network's fuse layer
   CHECK(t.lib_sum == in + 2 * low + 2 * full);
   CHECK(format_exchange_list(kernel_geometries(32, 256, 192, 32)[0]).find("| stage4 output 0 | 3 | N32 64x48x32 | 3 | 0 |") !=
         std::string::npos);
+}
+
+TEST_CASE("kernels --list: one batch norm per conv but the final layer", "[apps][kernels]") {
+  for (const HrnetGeometry& g : kernel_geometries(0, 0, 0, 32)) {
+    INFO(geometry_title(g));
+    int bns = 0;
+    for (const BnShape& b : hrnet_bn_shapes(g)) {
+      bns += b.count;
+      CHECK(b.rows % g.batch == 0);
+    }
+    CHECK(bns == total_conv_count(hrnet_conv_shapes(g)) - 1);
+    CHECK(format_bn_list(g).find(fmt::format("| **total** | | {} |", bns)) != std::string::npos);
+  }
 }
