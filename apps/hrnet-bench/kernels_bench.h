@@ -16,7 +16,7 @@ struct KernelsOptions {
   int batch = 32;
   std::string filter;                                         // only shapes whose label contains it
   std::vector<std::string> passes = {"fwd", "dgrad", "wgrad"};
-  std::vector<std::string> maths = {"f32", "bf16"};           // native versions: native_<math>
+  std::vector<std::string> maths = {"f32", "bf16", "bf16p"};  // native versions: native_<math>
   int warmup = 3;
   int repeat = 20;  // timed runs; the median is reported
   std::string json;  // also write every measurement here

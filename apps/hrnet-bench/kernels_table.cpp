@@ -37,7 +37,7 @@ PassTable::PassTable(registry::OpInfo op, std::optional<GpuPeaks> peaks, bool tf
 std::optional<double> PassTable::flop_peak(size_t version) const {
   if (!peaks_) return std::nullopt;
   const std::string& name = op_.versions[version].name;
-  if (name == "native_bf16") return peaks_->bf16_tflops;
+  if (name == "native_bf16" || name == "native_bf16p") return peaks_->bf16_tflops;
   if (version == 0 && tf32_) return peaks_->tf32_tflops;
   return peaks_->fp32_tflops;
 }

@@ -80,10 +80,12 @@ void register_kernels(CLI::App& app, int& exit_code) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::IsMember({"fwd", "dgrad", "wgrad"}));
-  cmd->add_option("--math", o.maths, "comma-separated native versions to compare (native_f32, native_bf16)")
+  cmd->add_option("--math", o.maths,
+                  "comma-separated native versions to compare (native_f32, native_bf16, native_bf16p: bf16 with the "
+                  "next K slice prefetched)")
       ->delimiter(',')
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16"}));
+      ->check(CLI::IsMember({"f32", "bf16", "bf16p"}));
   add_timing_options(*cmd, o.warmup, o.repeat);
   cmd->add_option("--json", o.json, "also write every measurement as JSON");
   cmd->add_flag("--list", o.list, "print the shape tables (label, count, ConvDesc, MACs, bytes) and run nothing");

@@ -26,6 +26,7 @@ namespace {
 constexpr const char* kCudnn = "cudnn";
 constexpr const char* kNativeF32 = "native_f32";
 constexpr const char* kNativeBf16 = "native_bf16";
+constexpr const char* kNativeBf16p = "native_bf16p";
 
 // See the header for why these values.
 double f32_tolerance() { return kern::cuda_tf32() ? 5e-3 : 1e-4; }
@@ -38,6 +39,7 @@ constexpr int kWarmup = 2, kRepeat = 5;
 bool native_math(std::string_view version, kern::NativeMath* math) {
   if (version == kNativeF32) *math = kern::NativeMath::F32;
   else if (version == kNativeBf16) *math = kern::NativeMath::BF16;
+  else if (version == kNativeBf16p) *math = kern::NativeMath::BF16Pipelined;
   else return false;
   return true;
 }
@@ -65,7 +67,10 @@ struct Scratch {
 // The versions the engine's registry offers: native_bf16 only where bf16 convolutions are allowed.
 std::vector<registry::OpInfo> engine_conv_ops() {
   std::vector<std::string> versions{kCudnn, kNativeF32};
-  if (conv_bf16_allowed()) versions.push_back(kNativeBf16);
+  if (conv_bf16_allowed()) {
+    versions.push_back(kNativeBf16);
+    versions.push_back(kNativeBf16p);
+  }
   return {conv_op(ConvPass::Forward, versions), conv_op(ConvPass::DataGrad, versions),
           conv_op(ConvPass::WeightGrad, versions)};
 }
@@ -97,7 +102,10 @@ const char* conv_pass_short(ConvPass pass) { return kPassNames[int(pass)].pass; 
 
 registry::OpInfo conv_op(ConvPass pass, const std::vector<std::string>& versions) {
   const registry::OpInfo all{conv_op_name(pass),
-                             {{kCudnn, 0}, {kNativeF32, f32_tolerance()}, {kNativeBf16, kBf16Tolerance}}};
+                             {{kCudnn, 0},
+                              {kNativeF32, f32_tolerance()},
+                              {kNativeBf16, kBf16Tolerance},
+                              {kNativeBf16p, kBf16Tolerance}}};
   if (versions.empty()) return all;
   registry::OpInfo op{all.name, {}};
   for (const registry::VersionInfo& v : all.versions)

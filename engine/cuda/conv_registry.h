@@ -4,6 +4,8 @@
 //                for 1x1 stride-1 shapes)
 //   native_f32   our implicit GEMM, SIMT fp32 (kernels/conv_native/conv_native.h)
 //   native_bf16  our implicit GEMM on tensor cores, bf16 operands, fp32 accumulation
+//   native_bf16p the same, the next K slice prefetched into registers (same bits, twice the
+//                registers: which one is faster is for the GPU to say)
 // Tolerances (normalized error against cudnn, measure.h): native_f32 1e-4 (two fp32 sums in
 // different orders over up to N*Ho*Wo terms agree to ~1e-6; 5e-3 when HRNET_TF32 makes the
 // baseline itself TF32), native_bf16 1e-2 (rounding both operands to 8 significant bits gives
@@ -15,8 +17,8 @@
 // calls the baseline directly, as before the registry existed (the native kernels have not yet
 // been checked on a GPU by anyone; once they are, the default becomes `auto`). With
 // HRNET_KERNELS set (`auto`, a version, or per-op choices) the registry decides per shape.
-// native_bf16 rounds the operands to bf16: `auto` considers it only with HRNET_CONV_BF16=1 (as
-// TF32 needs HRNET_TF32=1); without it the registry does not know the version at all.
+// native_bf16(p) round the operands to bf16: `auto` considers them only with HRNET_CONV_BF16=1
+// (as TF32 needs HRNET_TF32=1); without it the registry does not know these versions at all.
 #pragma once
 #include <functional>
 #include <string>
@@ -63,7 +65,7 @@ void run_conv_version(std::string_view version, ConvPass pass, const kern::ConvD
 
 // True when HRNET_KERNELS is set (non-empty): conv2d consults the registry.
 bool conv_registry_enabled();
-// True when HRNET_CONV_BF16=1: native_bf16 is one of the registry's versions.
+// True when HRNET_CONV_BF16=1: native_bf16 and native_bf16p are among the registry's versions.
 bool conv_bf16_allowed();
 
 // conv2d's CUDA passes (the contract of kernels/conv/conv.h, bias included): the baseline

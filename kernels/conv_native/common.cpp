@@ -11,7 +11,14 @@
 
 namespace hr::kern {
 
-const char* native_math_name(NativeMath m) { return m == NativeMath::F32 ? "f32" : "bf16"; }
+const char* native_math_name(NativeMath m) {
+  switch (m) {
+    case NativeMath::F32: return "f32";
+    case NativeMath::BF16: return "bf16";
+    case NativeMath::BF16Pipelined: return "bf16p";
+  }
+  return "?";
+}
 
 std::string conv_native_unsupported(const ConvDesc& d) {
   if (d.N < 1 || d.H < 1 || d.W < 1 || d.Cin < 1 || d.Cout < 1) return "empty shape";

@@ -24,14 +24,17 @@
 
 namespace hr::kern {
 
-enum class NativeMath { F32, BF16 };
+// F32: SIMT fmaf. BF16: tensor cores, each K slice staged then multiplied. BF16Pipelined: the
+// same arithmetic (the same bits), the next slice gathered into registers during the current
+// one's mma work; a separate version because it doubles the registers (see igemm_bf16.h).
+enum class NativeMath { F32, BF16, BF16Pipelined };
 
 namespace native {
 struct ConvEpilogue;  // problems.h: affine, broadcast, accumulate, ReLU at the store
 struct ConvPrologue;  // problems.h: affine and ReLU on each input value as it is gathered
 }
 
-const char* native_math_name(NativeMath m);  // "f32", "bf16"
+const char* native_math_name(NativeMath m);  // "f32", "bf16", "bf16p"
 
 // Shapes the native kernels take: K odd (1 or 3 in HRNet), stride 1 or 2, non-empty. Empty
 // string when supported, else why not.

@@ -25,10 +25,11 @@ void run_gemm(const Problem& pr, NativeMath math, int splits, const emu::EmuOpti
                     native::IgemmF32Block<Problem>::kTN == 64 && native::IgemmBf16Block<Problem>::kTN == 64,
                 "check_grid below assumes 64 x 64 tiles");
   native::check_grid(pr.M(), pr.N(), splits, 64, 64, pr.d, "conv_native (emulator)");
-  if (math == NativeMath::F32)
-    run_block<native::IgemmF32Block>(pr, splits, opt);
-  else
-    run_block<native::IgemmBf16Block>(pr, splits, opt);
+  switch (math) {
+    case NativeMath::F32: return run_block<native::IgemmF32Block>(pr, splits, opt);
+    case NativeMath::BF16: return run_block<native::IgemmBf16SimpleBlock>(pr, splits, opt);
+    case NativeMath::BF16Pipelined: return run_block<native::IgemmBf16PipelinedBlock>(pr, splits, opt);
+  }
 }
 }  // namespace
 

@@ -11,8 +11,11 @@
 // makes the fragment loads of a warp (8 rows x 4 words) hit 32 different banks; the staging
 // stores are laid out the same way (stage_slot).
 //
-// Not tuned yet: no cp.async double buffering, no ldmatrix, gathers element by element. The
-// [cuda] tests and hrnet-bench kernels measure it against cuDNN.
+// Two versions (kPipelined below): the simple one stages each K slice and then multiplies it;
+// the pipelined one gathers the next slice into registers while the current one is multiplied
+// (the global loads' latency hides behind the mma work; cp.async cannot be used because the
+// operands are converted from f32 on the way). Not tuned further yet: no ldmatrix, gathers
+// element by element. The [cuda] tests and hrnet-bench kernels measure them against cuDNN.
 #pragma once
 #include <cstdint>
 
@@ -24,7 +27,11 @@
 
 namespace hr::kern::native {
 
-template <typename Problem>
+// kPipelined: the next K slice is gathered into registers while the current one is
+// multiplied (hides the global loads' latency, at about twice the registers: 160 against 80
+// on sm_90, so half the resident blocks). Both versions are kept side by side; the registry
+// and hrnet-bench kernels measure which wins on a GPU.
+template <typename Problem, bool kPipelined = false>
 struct IgemmBf16Block {
   static constexpr int kTM = 64, kTN = 64, kTK = 32;
   static constexpr int kWarpsM = 2, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
@@ -34,6 +41,7 @@ struct IgemmBf16Block {
   static constexpr int kLdw = kPairs + 4;  // padded row, in words
   static constexpr int kKTile = kTK;
   static constexpr int kAcc = kMi * kNi * emu::mma16816::kCRegs;
+  static constexpr int kStage = kTM * kPairs / kThreads;  // staged words per thread and operand
 
   static HR_HD int shared_bytes() { return 2 * emu::shared_align(int(sizeof(uint32_t)) * kTM * kLdw); }
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
@@ -52,6 +60,28 @@ struct IgemmBf16Block {
   }
   static_assert(kTM == 64 && kTN == 64 && kPairs == 16, "stage_slot covers 64 rows x 16 words");
 
+  // The staged word of A at tile row r, k-pair kp of the slice at k0: the bf16 pair
+  // (k, k + 1), zero outside the problem and past the split's end.
+  static HR_HD uint32_t gather_a(const Problem& pr, int64_t m0, int64_t M, int64_t k0, int64_t k_end, int r, int kp) {
+    const int64_t k = k0 + 2 * kp;
+    float lo = 0.f, hi = 0.f;
+    if (m0 + r < M) {
+      if (k < k_end) lo = pr.a(m0 + r, k);
+      if (k + 1 < k_end) hi = pr.a(m0 + r, k + 1);
+    }
+    return emu::pack_bf16x2(emu::bf16_from_float(lo), emu::bf16_from_float(hi));
+  }
+  // The same for B at tile column r.
+  static HR_HD uint32_t gather_b(const Problem& pr, int n0, int N, int64_t k0, int64_t k_end, int r, int kp) {
+    const int64_t k = k0 + 2 * kp;
+    float lo = 0.f, hi = 0.f;
+    if (n0 + r < N) {
+      if (k < k_end) lo = pr.b(k, n0 + r);
+      if (k + 1 < k_end) hi = pr.b(k + 1, n0 + r);
+    }
+    return emu::pack_bf16x2(emu::bf16_from_float(lo), emu::bf16_from_float(hi));
+  }
+
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const IgemmParams<Problem>& p) {
     namespace L = emu::mma16816;
@@ -66,33 +96,67 @@ struct IgemmBf16Block {
     auto af = ctx.template regs<uint32_t, kMi * L::kARegs>();
     auto bf = ctx.template regs<uint32_t, kNi * L::kBRegs>();
 
+    // The next K slice waits in registers (packed bf16 pairs) while the current one is
+    // multiplied: its global loads are issued before the mma work, which hides their latency.
+    auto ra = ctx.template regs<uint32_t, kStage>();
+    auto rb = ctx.template regs<uint32_t, kStage>();
+    // Gather slice k0 into ra / rb: each word is the bf16 pair (k, k + 1) of one row.
+    const auto gather = [&](int64_t k0) {
+      ctx.for_each_thread([&, k0](emu::Thread t) {
+        HR_UNROLL
+        for (int i = 0; i < kStage; ++i) {
+          const int e = t.id + i * kThreads;
+          int r, kp;
+          stage_slot(e, StagingOrder<Problem>::a_k_fast, r, kp);
+          ra[t][i] = gather_a(pr, m0, M, k0, k_end, r, kp);
+          stage_slot(e, StagingOrder<Problem>::b_k_fast, r, kp);
+          rb[t][i] = gather_b(pr, n0, N, k0, k_end, r, kp);
+        }
+      });
+    };
+    // The simple version: gather slice k0 straight into the shared tiles (a rolled loop, no
+    // register arrays: half the registers of the pipelined version).
+    const auto stage_direct = [&](int64_t k0) {
+      ctx.for_each_thread([&, k0](emu::Thread t) {
+        for (int e = t.id; e < kTM * kPairs; e += kThreads) {
+          int r, kp;
+          stage_slot(e, StagingOrder<Problem>::a_k_fast, r, kp);
+          as[r * kLdw + kp] = gather_a(pr, m0, M, k0, k_end, r, kp);
+          stage_slot(e, StagingOrder<Problem>::b_k_fast, r, kp);
+          bs[r * kLdw + kp] = gather_b(pr, n0, N, k0, k_end, r, kp);
+        }
+      });
+    };
+    // Store the gathered slice into the shared tiles (the same slots stage_slot chose).
+    const auto store = [&] {
+      ctx.for_each_thread([&](emu::Thread t) {
+        HR_UNROLL
+        for (int i = 0; i < kStage; ++i) {
+          const int e = t.id + i * kThreads;
+          int r, kp;
+          stage_slot(e, StagingOrder<Problem>::a_k_fast, r, kp);
+          as[r * kLdw + kp] = ra[t][i];
+          stage_slot(e, StagingOrder<Problem>::b_k_fast, r, kp);
+          bs[r * kLdw + kp] = rb[t][i];
+        }
+      });
+    };
+
     ctx.for_each_thread([&](emu::Thread t) {
       float* c = acc[t];
       for (int i = 0; i < kAcc; ++i) c[i] = 0.f;
     });
+    if (kPipelined && k_begin < k_end) {
+      gather(k_begin);
+      store();
+    }
     for (int64_t k0 = k_begin; k0 < k_end; k0 += kTK) {
-      // Stage one slice: each word is the bf16 pair (k, k + 1) of one row.
-      ctx.for_each_thread([&](emu::Thread t) {
-        for (int e = t.id; e < kTM * kPairs; e += kThreads) {
-          int r, kp;
-          stage_slot(e, StagingOrder<Problem>::a_k_fast, r, kp);
-          int64_t k = k0 + 2 * kp;
-          float lo = 0.f, hi = 0.f;
-          if (m0 + r < M) {
-            if (k < k_end) lo = pr.a(m0 + r, k);
-            if (k + 1 < k_end) hi = pr.a(m0 + r, k + 1);
-          }
-          as[r * kLdw + kp] = emu::pack_bf16x2(emu::bf16_from_float(lo), emu::bf16_from_float(hi));
-          stage_slot(e, StagingOrder<Problem>::b_k_fast, r, kp);
-          k = k0 + 2 * kp;
-          lo = hi = 0.f;
-          if (n0 + r < N) {
-            if (k < k_end) lo = pr.b(k, n0 + r);
-            if (k + 1 < k_end) hi = pr.b(k + 1, n0 + r);
-          }
-          bs[r * kLdw + kp] = emu::pack_bf16x2(emu::bf16_from_float(lo), emu::bf16_from_float(hi));
-        }
-      });
+      const bool more = k0 + kTK < k_end;  // block-uniform
+      if (!kPipelined) {
+        stage_direct(k0);  // this slice, straight to shared memory
+      } else if (more) {
+        gather(k0 + kTK);  // the next slice: in flight during this slice's mma work
+      }
       ctx.barrier();  // the slice is staged before any warp loads fragments
       for (int ks = 0; ks < kTK / L::kK; ++ks) {
         // Fragments from shared memory by the documented layouts (register j holds elements
@@ -118,6 +182,7 @@ struct IgemmBf16Block {
             ctx.mma_bf16_16816(acc, (mi * kNi + ni) * L::kCRegs, af, mi * L::kARegs, bf, ni * L::kBRegs);
       }
       ctx.barrier();  // every warp has its fragments before the next slice overwrites the tiles
+      if (kPipelined && more) store();
     }
     ctx.for_each_thread([&](emu::Thread t) {
       const int lane = t.id % 32, warp = t.id / 32;
@@ -139,5 +204,11 @@ struct IgemmBf16Block {
     ctx.end_block();
   }
 };
+
+// The two versions as one-parameter templates (the entry points take template templates).
+template <typename Problem>
+using IgemmBf16SimpleBlock = IgemmBf16Block<Problem, false>;
+template <typename Problem>
+using IgemmBf16PipelinedBlock = IgemmBf16Block<Problem, true>;
 
 }  // namespace hr::kern::native

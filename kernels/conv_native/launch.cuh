@@ -26,10 +26,11 @@ void launch_gemm(const Problem& pr, NativeMath math, int splits, Stream stream, 
                     IgemmF32Block<Problem>::kTN == 64 && IgemmBf16Block<Problem>::kTN == 64,
                 "check_grid below assumes 64 x 64 tiles");
   check_grid(pr.M(), pr.N(), splits, 64, 64, d, fn);
-  if (math == NativeMath::F32)
-    launch_block<IgemmF32Block>(pr, splits, stream);
-  else
-    launch_block<IgemmBf16Block>(pr, splits, stream);
+  switch (math) {
+    case NativeMath::F32: launch_block<IgemmF32Block>(pr, splits, stream); break;
+    case NativeMath::BF16: launch_block<IgemmBf16SimpleBlock>(pr, splits, stream); break;
+    case NativeMath::BF16Pipelined: launch_block<IgemmBf16PipelinedBlock>(pr, splits, stream); break;
+  }
   cuda_check(cudaGetLastError(), fn,
              [&] { return describe_conv(d) + ", " + native_math_name(math) + ", splits " + std::to_string(splits); });
 }

@@ -62,7 +62,7 @@ TEST_CASE("CUDA native convolutions equal the emulator (f32 bits, bf16 rounding)
   const ConvDesc cases[] = {kern::make_conv_desc(1, 5, 7, 3, 5, 3, 2), kern::make_conv_desc(1, 12, 9, 19, 33, 3, 2),
                             kern::make_conv_desc(1, 8, 6, 40, 70, 3, 1), kern::make_conv_desc(2, 6, 5, 17, 9, 1, 1)};
   for (const ConvDesc& d : cases)
-    for (NativeMath math : {NativeMath::F32, NativeMath::BF16}) {
+    for (NativeMath math : {NativeMath::F32, NativeMath::BF16, NativeMath::BF16Pipelined}) {
       INFO(kern::describe_conv(d) << " " << kern::native_math_name(math));
       const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
       const auto dy = random_floats(size_t(d.out_elems()), rng);
@@ -114,7 +114,7 @@ TEST_CASE("CUDA native convolutions match cuDNN on HRNet layer shapes", "[cuda]"
     kern::conv2d_forward_cuda(d, x.data<float>(), w.data<float>(), nullptr, y_ref.data<float>(), ws, s);
     kern::conv2d_backward_data_cuda(d, dy.data<float>(), w.data<float>(), dx_ref.data<float>(), ws, s);
     kern::conv2d_backward_weight_cuda(d, x.data<float>(), dy.data<float>(), dw_ref.data<float>(), nullptr, ws, s);
-    for (NativeMath math : {NativeMath::F32, NativeMath::BF16}) {
+    for (NativeMath math : {NativeMath::F32, NativeMath::BF16, NativeMath::BF16Pipelined}) {
       INFO(kern::describe_conv(d) << " " << kern::native_math_name(math));
       Tensor y = Tensor::empty(dy.shape(), DType::f32, Device::CUDA);
       Tensor dx = Tensor::zeros(x.shape(), DType::f32, Device::CUDA), dw = Tensor::zeros(w.shape(), DType::f32, Device::CUDA);

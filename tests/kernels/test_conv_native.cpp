@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "kernels/common/conv_describe.h"
@@ -93,7 +94,7 @@ size_t mismatches(const std::vector<float>& a, const std::vector<float>& b) {
   return n;
 }
 
-const NativeMath kMaths[] = {NativeMath::F32, NativeMath::BF16};
+const NativeMath kMaths[] = {NativeMath::F32, NativeMath::BF16, NativeMath::BF16Pipelined};
 
 }  // namespace
 
@@ -420,5 +421,26 @@ TEST_CASE("conv_native bf16 staging: every slot once, each warp's stores on 32 d
       CHECK(banks.size() == 32);
     }
     for (int v : seen) CHECK(v == 1);
+  }
+}
+
+TEST_CASE("emu conv_native: the pipelined bf16 version computes the simple one's bits", "[emu][conv_native]") {
+  Rng rng(58);
+  for (const ConvCase& c : kCases) {
+    const ConvDesc d = desc_of(c);
+    INFO(kern::describe_conv(d));
+    const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+    const auto dy = random_floats(size_t(d.out_elems()), rng);
+    std::vector<float> y1(size_t(d.out_elems())), y2(y1.size()), dx1(size_t(d.in_elems()), 0.f), dx2 = dx1;
+    std::vector<float> dw1(size_t(d.weight_elems()), 0.f), dw2 = dw1;
+    for (auto [math, y, dx, dw] : {std::tuple{NativeMath::BF16, &y1, &dx1, &dw1},
+                                   std::tuple{NativeMath::BF16Pipelined, &y2, &dx2, &dw2}}) {
+      kern::conv_native_forward_emu(d, x.data(), w.data(), y->data(), math);
+      kern::conv_native_backward_data_emu(d, dy.data(), w.data(), dx->data(), math);
+      kern::conv_native_backward_weight_emu(d, x.data(), dy.data(), dw->data(), math, 3);
+    }
+    CHECK(mismatches(y1, y2) == 0);
+    CHECK(mismatches(dx1, dx2) == 0);
+    CHECK(mismatches(dw1, dw2) == 0);
   }
 }
