@@ -62,6 +62,11 @@ void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const floa
 void conv_native_backward_weight_fused_emu(const ConvDesc& d, const float* x, const float* dy, float* dw,
                                            NativeMath math, const native::ConvPrologue& pro, int splits = 0,
                                            const emu::EmuOptions& opt = {});
+// The forward with batch-norm statistics fused into its epilogue (tile_stats.h): besides y,
+// the per-channel mean and biased variance of y over all N*Ho*Wo rows, in double (device
+// pointers on CUDA; one partial per 64-row tile, merged in order, see moments_block.h).
+void conv_native_forward_stats_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                   double* mean, double* var, const emu::EmuOptions& opt = {});
 void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                    const emu::EmuOptions& opt = {});
 // splits = 0: conv_native_wgrad_splits(d).
@@ -78,6 +83,8 @@ void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const flo
 void conv_native_backward_weight_fused_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw,
                                             NativeMath math, const native::ConvPrologue& pro, Workspace& ws,
                                             Stream stream, int splits = 0);
+void conv_native_forward_stats_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                    double* mean, double* var, Workspace& ws, Stream stream);
 void conv_native_backward_data_cuda(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,
                                     Stream stream);
 void conv_native_backward_weight_cuda(const ConvDesc& d, const float* x, const float* dy, float* dw, NativeMath math,

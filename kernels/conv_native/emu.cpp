@@ -2,6 +2,7 @@
 // (igemm_f32.h, igemm_bf16.h, reduce.h), scheduled block by block on the host.
 #include <vector>
 
+#include "kernels/batchnorm/moments_block.h"
 #include "kernels/conv_native/conv_native.h"
 #include "kernels/conv_native/igemm_bf16.h"
 #include "kernels/conv_native/igemm_f32.h"
@@ -13,22 +14,22 @@ namespace hr::kern {
 
 namespace {
 template <template <typename> class Block, typename Problem>
-void run_block(const Problem& pr, int splits, const emu::EmuOptions& opt) {
+void run_block(const Problem& pr, int splits, double* stats, const emu::EmuOptions& opt) {
   using B = Block<Problem>;
   emu::run_grid<B>(B::grid(pr.M(), pr.N(), splits), B::block(), B::shared_bytes(),
-                   native::IgemmParams<Problem>{pr, splits}, opt);
+                   native::IgemmParams<Problem>{pr, splits, stats}, opt);
 }
 
 template <typename Problem>
-void run_gemm(const Problem& pr, NativeMath math, int splits, const emu::EmuOptions& opt) {
+void run_gemm(const Problem& pr, NativeMath math, int splits, const emu::EmuOptions& opt, double* stats = nullptr) {
   static_assert(native::IgemmF32Block<Problem>::kTM == 64 && native::IgemmBf16Block<Problem>::kTM == 64 &&
                     native::IgemmF32Block<Problem>::kTN == 64 && native::IgemmBf16Block<Problem>::kTN == 64,
                 "check_grid below assumes 64 x 64 tiles");
   native::check_grid(pr.M(), pr.N(), splits, 64, 64, pr.d, "conv_native (emulator)");
   switch (math) {
-    case NativeMath::F32: return run_block<native::IgemmF32Block>(pr, splits, opt);
-    case NativeMath::BF16: return run_block<native::IgemmBf16SimpleBlock>(pr, splits, opt);
-    case NativeMath::BF16Pipelined: return run_block<native::IgemmBf16PipelinedBlock>(pr, splits, opt);
+    case NativeMath::F32: return run_block<native::IgemmF32Block>(pr, splits, stats, opt);
+    case NativeMath::BF16: return run_block<native::IgemmBf16SimpleBlock>(pr, splits, stats, opt);
+    case NativeMath::BF16Pipelined: return run_block<native::IgemmBf16PipelinedBlock>(pr, splits, stats, opt);
   }
 }
 }  // namespace
@@ -50,6 +51,21 @@ void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const floa
   native::check_supported(d, "conv_native_forward_fused_emu");
   native::check_epilogue(d, ep, "conv_native_forward_fused_emu");
   run_gemm(native::ConvForward{d, x, w, y, ep, pro}, math, 1, opt);
+}
+
+void conv_native_forward_stats_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                   double* mean, double* var, const emu::EmuOptions& opt) {
+  native::check_supported(d, "conv_native_forward_stats_emu");
+  const int tiles = int((d.rows() + 63) / 64);
+  std::vector<double> partial(size_t(tiles) * size_t(d.Cout) * 3);
+  run_gemm(native::ConvForward{d, x, w, y}, math, 1, opt, partial.data());
+  MomentsParams mp;
+  mp.C = d.Cout;
+  mp.chunks = tiles;
+  mp.partial = partial.data();
+  mp.mean = mean;
+  mp.var = var;
+  emu::run_grid<MomentsMergeBlock>(MomentsMergeBlock::grid(mp), MomentsMergeBlock::block(), 0, mp, opt);
 }
 
 void conv_native_backward_data_emu(const ConvDesc& d, const float* dy, const float* w, float* dx, NativeMath math,

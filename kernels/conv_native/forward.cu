@@ -1,4 +1,5 @@
 // Native convolution forward on the GPU (block bodies in igemm_*.h).
+#include "kernels/batchnorm/moments_block.h"
 #include "kernels/conv_native/launch.cuh"
 #include "kernels/conv_native/native_check.h"
 
@@ -20,6 +21,23 @@ void conv_native_forward_fused_cuda(const ConvDesc& d, const float* x, const flo
   native::check_supported(d, "conv_native_forward_fused_cuda");
   native::check_epilogue(d, ep, "conv_native_forward_fused_cuda");
   native::launch_gemm(native::ConvForward{d, x, w, y, ep, pro}, math, 1, stream, "conv_native_forward_fused_cuda", d);
+}
+
+void conv_native_forward_stats_cuda(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
+                                    double* mean, double* var, Workspace& ws, Stream stream) {
+  const char* fn = "conv_native_forward_stats_cuda";
+  native::check_supported(d, fn);
+  const int tiles = int((d.rows() + 63) / 64);
+  double* partial = static_cast<double*>(ws.get(size_t(tiles) * size_t(d.Cout) * 3 * sizeof(double)));
+  native::launch_gemm(native::ConvForward{d, x, w, y}, math, 1, stream, fn, d, partial);
+  MomentsParams mp;
+  mp.C = d.Cout;
+  mp.chunks = tiles;
+  mp.partial = partial;
+  mp.mean = mean;
+  mp.var = var;
+  emu::launch<MomentsMergeBlock>(MomentsMergeBlock::grid(mp), MomentsMergeBlock::block(), 0, mp, stream);
+  cuda_check(cudaGetLastError(), fn, [&] { return describe_conv(d) + ", statistics merge"; });
 }
 
 }  // namespace hr::kern

@@ -21,6 +21,7 @@
 
 #include "kernels/conv_native/igemm_f32.h"
 #include "kernels/conv_native/problems.h"
+#include "kernels/conv_native/tile_stats.h"
 #include "kernels/emu/bf16.h"
 #include "kernels/emu/mma_layout.h"
 #include "kernels/emu/thread.h"
@@ -43,7 +44,9 @@ struct IgemmBf16Block {
   static constexpr int kAcc = kMi * kNi * emu::mma16816::kCRegs;
   static constexpr int kStage = kTM * kPairs / kThreads;  // staged words per thread and operand
 
-  static HR_HD int shared_bytes() { return 2 * emu::shared_align(int(sizeof(uint32_t)) * kTM * kLdw); }
+  static HR_HD int shared_bytes() {
+    return 2 * emu::shared_align(int(sizeof(uint32_t)) * kTM * kLdw) + TileStats<kTM, kTN>::shared_bytes();
+  }
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
   static HR_HD emu::Dim3 grid(int64_t M, int N, int splits) { return tile_grid<kTM, kTN>(M, N, splits); }
 
@@ -201,6 +204,20 @@ struct IgemmBf16Block {
             if (m < M && n < N) pr.store(m, n, c[(mi * kNi + ni) * L::kCRegs + i], split);
           }
     });
+    if (p.stats)  // block-uniform: a launch parameter
+      TileStats<kTM, kTN>::run(ctx, m0, M, n0, N, bi.x, p.stats, [&](emu::Thread t, auto&& put) {
+        const int lane = t.id % 32, warp = t.id / 32;
+        const int wm = (warp / kWarpsN) * kWM, wn = (warp % kWarpsN) * kWN;
+        const float* c = acc[t];
+        HR_UNROLL
+        for (int mi = 0; mi < kMi; ++mi)
+          HR_UNROLL
+          for (int ni = 0; ni < kNi; ++ni)
+            HR_UNROLL
+            for (int i = 0; i < L::kCRegs; ++i)
+              put(wm + mi * L::kM + L::c_row(lane, i), wn + ni * L::kN + L::c_col(lane, i),
+                  c[(mi * kNi + ni) * L::kCRegs + i]);
+      });
     ctx.end_block();
   }
 };

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "kernels/conv_native/problems.h"
+#include "kernels/conv_native/tile_stats.h"
 #include "kernels/emu/thread.h"
 
 namespace hr::kern::native {
@@ -21,6 +22,7 @@ template <typename Problem>
 struct IgemmParams {
   Problem prob;
   int splits = 1;
+  double* stats = nullptr;  // forward only: per-(M tile, channel) moments of the output (tile_stats.h)
 };
 
 // Which index of a staged tile neighbouring threads walk: along k where the tensor is
@@ -50,7 +52,9 @@ struct IgemmF32Block {
   static_assert(kTM == kTN, "one padded row length serves both tiles");
   static constexpr int kKTile = kTK;  // splits of K are cut at multiples of this
 
-  static HR_HD int shared_bytes() { return 2 * emu::shared_align(int(sizeof(float)) * kTK * kLd); }
+  static HR_HD int shared_bytes() {
+    return 2 * emu::shared_align(int(sizeof(float)) * kTK * kLd) + TileStats<kTM, kTN>::shared_bytes();
+  }
   static HR_HD emu::Dim3 block() { return emu::Dim3{kTX, kTY, 1}; }
   static HR_HD emu::Dim3 grid(int64_t M, int N, int splits) { return tile_grid<kTM, kTN>(M, N, splits); }
 
@@ -109,6 +113,14 @@ struct IgemmF32Block {
         }
       }
     });
+    if (p.stats)  // block-uniform: a launch parameter
+      TileStats<kTM, kTN>::run(ctx, m0, M, n0, N, bi.x, p.stats, [&](emu::Thread t, auto&& put) {
+        const float* c = acc[t];
+        HR_UNROLL
+        for (int i = 0; i < kRM; ++i)
+          HR_UNROLL
+          for (int j = 0; j < kRN; ++j) put(t.y + kTY * i, t.x + kTX * j, c[i * kRN + j]);
+      });
     ctx.end_block();
   }
 };

@@ -131,3 +131,28 @@ TEST_CASE("CUDA native convolutions match cuDNN on HRNet layer shapes", "[cuda]"
   }
   kern::set_cuda_tf32(tf32);
 }
+
+TEST_CASE("CUDA native forward with fused BN statistics equals the emulator", "[cuda]") {
+  Rng rng(64);
+  const ConvDesc d = kern::make_conv_desc(2, 12, 9, 19, 70, 3, 2);
+  const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+  for (NativeMath math : {NativeMath::F32, NativeMath::BF16, NativeMath::BF16Pipelined}) {
+    INFO(kern::native_math_name(math));
+    std::vector<float> y(size_t(d.out_elems()));
+    std::vector<double> mean(size_t(d.Cout)), var(size_t(d.Cout));
+    kern::conv_native_forward_stats_emu(d, x.data(), w.data(), y.data(), math, mean.data(), var.data());
+    const Tensor xg = on_gpu(x), wg = on_gpu(w);
+    Tensor yg = Tensor::empty(Shape{int64_t(y.size())}, DType::f32, Device::CUDA);
+    Tensor mv = Tensor::empty(Shape{2 * d.Cout}, DType::f64, Device::CUDA);
+    cuda::DeviceWorkspace ws;
+    kern::conv_native_forward_stats_cuda(d, xg.data<float>(), wg.data<float>(), yg.data<float>(), math,
+                                         mv.data<double>(), mv.data<double>() + d.Cout, ws, cuda::compute_stream());
+    const std::vector<double> got = mv.to(Device::CPU).to_vector<double>();
+    for (int c = 0; c < d.Cout; ++c) {
+      // Double sums of the same values in the same order; only nvcc's DFMA contraction differs.
+      CHECK(std::abs(got[size_t(c)] - mean[size_t(c)]) < 1e-10 * (std::abs(mean[size_t(c)]) + 1.0));
+      CHECK(std::abs(got[size_t(d.Cout + c)] - var[size_t(c)]) < 1e-10 * var[size_t(c)]);
+    }
+    if (math == NativeMath::F32) CHECK(on_host(yg) == y);
+  }
+}

@@ -444,3 +444,33 @@ TEST_CASE("emu conv_native: the pipelined bf16 version computes the simple one's
     CHECK(mismatches(dw1, dw2) == 0);
   }
 }
+
+TEST_CASE("emu conv_native fused statistics: the forward's epilogue gives the batch mean and variance",
+          "[emu][conv_native]") {
+  Rng rng(59);
+  // Rows across several 64-row tiles and a partial one; channels across the 64-wide tiles.
+  for (const ConvCase& c : {ConvCase{2, 9, 7, 5, 7, 3, 1}, ConvCase{1, 12, 9, 19, 70, 3, 2}, ConvCase{3, 8, 6, 33, 18, 1, 1}})
+    for (NativeMath math : kMaths) {
+      const ConvDesc d = desc_of(c);
+      INFO(kern::describe_conv(d) << " " << kern::native_math_name(math));
+      const auto x = random_floats(size_t(d.in_elems()), rng), w = random_floats(size_t(d.weight_elems()), rng);
+      std::vector<float> y(size_t(d.out_elems())), y_plain(y.size());
+      std::vector<double> mean(size_t(d.Cout)), var(size_t(d.Cout));
+      kern::conv_native_forward_stats_emu(d, x.data(), w.data(), y.data(), math, mean.data(), var.data());
+      kern::conv_native_forward_emu(d, x.data(), w.data(), y_plain.data(), math);
+      CHECK(mismatches(y, y_plain) == 0);  // the statistics do not change the output
+      // The two-pass definition over the stored output, in double.
+      for (int co = 0; co < d.Cout; ++co) {
+        double s = 0, m2 = 0;
+        for (int64_t r = 0; r < d.rows(); ++r) s += y[size_t(r * d.Cout + co)];
+        const double m = s / double(d.rows());
+        for (int64_t r = 0; r < d.rows(); ++r) {
+          const double dv = y[size_t(r * d.Cout + co)] - m;
+          m2 += dv * dv;
+        }
+        const double v = m2 / double(d.rows());
+        CHECK(std::abs(mean[size_t(co)] - m) < 1e-12 * (std::abs(m) + std::sqrt(v)));
+        CHECK(std::abs(var[size_t(co)] - v) < 1e-12 * v);
+      }
+    }
+}
