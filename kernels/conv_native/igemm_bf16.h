@@ -85,6 +85,23 @@ struct IgemmBf16Block {
     return emu::pack_bf16x2(emu::bf16_from_float(lo), emu::bf16_from_float(hi));
   }
 
+  // f(row_in_tile, col_in_tile, value) for every accumulator of thread t, by the mma C layout.
+  // Unrolled: with the forward's epilogue (its broadcast loops) in the body, nvcc would
+  // otherwise keep the loop rolled and the accumulators in a stack frame (ptxas: 128 bytes).
+  template <typename F>
+  static HR_HD void for_each_acc(const emu::Thread& t, const float* c, F&& f) {
+    namespace L = emu::mma16816;
+    const int lane = t.id % 32, warp = t.id / 32;
+    const int wm = (warp / kWarpsN) * kWM, wn = (warp % kWarpsN) * kWN;
+    HR_UNROLL
+    for (int mi = 0; mi < kMi; ++mi)
+      HR_UNROLL
+      for (int ni = 0; ni < kNi; ++ni)
+        HR_UNROLL
+        for (int i = 0; i < L::kCRegs; ++i)
+          f(wm + mi * L::kM + L::c_row(lane, i), wn + ni * L::kN + L::c_col(lane, i), c[(mi * kNi + ni) * L::kCRegs + i]);
+  }
+
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const IgemmParams<Problem>& p) {
     namespace L = emu::mma16816;
@@ -188,36 +205,15 @@ struct IgemmBf16Block {
       if (kPipelined && more) store();
     }
     ctx.for_each_thread([&](emu::Thread t) {
-      const int lane = t.id % 32, warp = t.id / 32;
-      const int wm = (warp / kWarpsN) * kWM, wn = (warp % kWarpsN) * kWN;
-      const float* c = acc[t];
-      // Unrolled: with the forward's epilogue (its broadcast loops) in the body nvcc would
-      // otherwise keep this loop rolled and the accumulators in a stack frame (ptxas: 128 bytes).
-      HR_UNROLL
-      for (int mi = 0; mi < kMi; ++mi)
-        HR_UNROLL
-        for (int ni = 0; ni < kNi; ++ni)
-          HR_UNROLL
-          for (int i = 0; i < L::kCRegs; ++i) {
-            const int64_t m = m0 + wm + mi * L::kM + L::c_row(lane, i);
-            const int n = n0 + wn + ni * L::kN + L::c_col(lane, i);
-            if (m < M && n < N) pr.store(m, n, c[(mi * kNi + ni) * L::kCRegs + i], split);
-          }
+      for_each_acc(t, acc[t], [&](int r, int col, float v) {
+        const int64_t m = m0 + r;
+        const int n = n0 + col;
+        if (m < M && n < N) pr.store(m, n, v, split);
+      });
     });
     if (p.stats)  // block-uniform: a launch parameter
-      TileStats<kTM, kTN>::run(ctx, m0, M, n0, N, bi.x, p.stats, [&](emu::Thread t, auto&& put) {
-        const int lane = t.id % 32, warp = t.id / 32;
-        const int wm = (warp / kWarpsN) * kWM, wn = (warp % kWarpsN) * kWN;
-        const float* c = acc[t];
-        HR_UNROLL
-        for (int mi = 0; mi < kMi; ++mi)
-          HR_UNROLL
-          for (int ni = 0; ni < kNi; ++ni)
-            HR_UNROLL
-            for (int i = 0; i < L::kCRegs; ++i)
-              put(wm + mi * L::kM + L::c_row(lane, i), wn + ni * L::kN + L::c_col(lane, i),
-                  c[(mi * kNi + ni) * L::kCRegs + i]);
-      });
+      TileStats<kTM, kTN>::run(ctx, m0, M, n0, N, bi.x, p.stats,
+                               [&](emu::Thread t, auto&& put) { for_each_acc(t, acc[t], put); });
     ctx.end_block();
   }
 };
