@@ -45,6 +45,11 @@ CpuBlock::CpuBlock(Dim3 grid, Dim3 block, int shared_bytes, const EmuOptions& op
     : grid_(grid), block_(block), opt_(opt), shared_(size_t(shared_align(shared_bytes)) / 16), rng_(opt.seed) {
   // The limits a launch has on current GPUs: at most 1024 threads per block.
   if (block.count() < 1 || block.count() > 1024) throw Error("emu: a block has 1 to 1024 threads");
+  // emu::launch passes the size as dynamic shared memory without cudaFuncSetAttribute, which
+  // caps it at 48 KiB on every GPU (more needs the opt-in attribute, per kernel).
+  if (shared_bytes > 48 * 1024)
+    throw Error("emu: " + std::to_string(shared_bytes) +
+                " bytes of dynamic shared memory exceed the 48 KiB a launch gets without opting in");
   if (grid.count() < 1) throw Error("emu: empty grid");
 }
 
