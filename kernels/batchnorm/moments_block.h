@@ -24,9 +24,9 @@ struct MomentsParams {
   int64_t rows_per_chunk = 1;
   int chunks = 1;
   const float* x = nullptr;
-  double* partial = nullptr;  // [chunks][C][3]: n, mean, M2
-  double* mean = nullptr;     // [C]
-  double* var = nullptr;      // [C], biased (M2 / rows)
+  double* partial = nullptr;   // [chunks][C][3]: n, mean, M2
+  emu::GlobalPtr<double> mean;  // [C]
+  emu::GlobalPtr<double> var;   // [C], biased (M2 / rows)
 };
 
 struct MomentsChunkBlock {
@@ -66,7 +66,7 @@ struct MomentsChunkBlock {
         S2 += s2[y * kTileC + t.x];
       }
       const double n = double(r1 - r0);
-      double* out = p.partial + (int64_t(ctx.block_idx().y) * p.C + c) * 3;
+      const emu::GlobalPtr<double> out(p.partial + (int64_t(ctx.block_idx().y) * p.C + c) * 3);
       out[0] = n;
       out[1] = double(p.x[r0 * p.C + c]) + S1 / n;
       const double m2 = S2 - S1 * S1 / n;

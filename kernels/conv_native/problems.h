@@ -76,7 +76,7 @@ struct ConvForward {
   ConvDesc d;
   const float* x;
   const float* w;
-  float* y;
+  emu::GlobalPtr<float> y;  // outputs are GlobalPtr: the emulator checks which block writes what
   ConvEpilogue ep = {};
   ConvPrologue pro = {};
 
@@ -122,7 +122,7 @@ struct ConvBackwardData {
   ConvDesc d;
   const float* dy;
   const float* w;
-  float* dx;
+  emu::GlobalPtr<float> dx;
 
   HR_HD int64_t M() const { return d.in_elems() / d.Cin; }
   HR_HD int N() const { return d.Cin; }
@@ -152,7 +152,7 @@ struct ConvBackwardWeight {
   ConvDesc d;
   const float* x;
   const float* dy;
-  float* partial;
+  emu::GlobalPtr<float> partial;
   ConvPrologue pro = {};  // the forward's: the weight gradient reads the same transformed input
 
   HR_HD int64_t M() const { return d.Cout; }

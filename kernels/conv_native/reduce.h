@@ -12,7 +12,7 @@ struct SplitReduceParams {
   int64_t n = 0;  // elements of dw
   int splits = 1;
   const float* partial = nullptr;  // [splits][n]
-  float* dw = nullptr;
+  emu::GlobalPtr<float> dw;
 };
 
 struct SplitReduceBlock {

@@ -40,7 +40,7 @@ struct TileStats {
         const double d = double(cs[r * kLd + t.id]) - mean;
         m2 += d * d;
       }
-      double* o = stats + (int64_t(tile) * N + n0 + t.id) * 3;
+      const emu::GlobalPtr<double> o(stats + (int64_t(tile) * N + n0 + t.id) * 3);
       o[0] = double(rows);
       o[1] = mean;
       o[2] = m2;

@@ -14,6 +14,16 @@ void shared_out_of_range(int i, int n) {
   throw Error("emu: shared-memory index " + std::to_string(i) + " out of range [0, " + std::to_string(n) + ")");
 }
 
+namespace {
+// The launch running on this thread (global_access has no handle to it: output pointers are
+// plain launch parameters).
+thread_local CpuBlock* g_running = nullptr;
+}  // namespace
+
+void global_access(void*, const void* p, bool write) {
+  if (g_running) g_running->record_global(p, write);
+}
+
 void shared_access(void* tracker, const void* p, bool write) {
   static_cast<CpuBlock*>(tracker)->record_access(p, write);
 }
@@ -51,6 +61,33 @@ CpuBlock::CpuBlock(Dim3 grid, Dim3 block, int shared_bytes, const EmuOptions& op
     throw Error("emu: " + std::to_string(shared_bytes) +
                 " bytes of dynamic shared memory exceed the 48 KiB a launch gets without opting in");
   if (grid.count() < 1) throw Error("emu: empty grid");
+  if (opt.racecheck) {
+    outer_ = g_running;
+    g_running = this;
+  }
+}
+
+CpuBlock::~CpuBlock() {
+  if (g_running == this) g_running = outer_;
+}
+
+void CpuBlock::record_global(const void* p, bool write) {
+  const int b = idx_.x + grid_.x * (idx_.y + grid_.y * idx_.z);
+  GlobalLog& g = global_log_[p];
+  const auto race = [&](int other, bool other_wrote) {
+    throw Error("emu: global-memory race: block " + std::to_string(b) + (write ? " writes" : " reads") +
+                " an element that " + (other >= 0 ? "block " + std::to_string(other) : std::string("several blocks")) +
+                (other_wrote ? " wrote" : " read") + " in the same launch (blocks are unordered)");
+  };
+  if (g.writer >= 0 && g.writer != b) race(g.writer, true);
+  if (write) {
+    if (g.reader != -1 && g.reader != b) race(g.reader, false);
+    g.writer = b;
+  } else if (g.reader == -1) {
+    g.reader = b;
+  } else if (g.reader != b) {
+    g.reader = -2;
+  }
 }
 
 void CpuBlock::begin(Dim3 block_idx) {

@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/emu/options.h"
@@ -122,6 +123,11 @@ class CpuBlock {
 
   // The race check's record of one access by the running thread (thread.h shared_access).
   void record_access(const void* p, bool write);
+  // The same for global memory, by block (thread.h global_access).
+  void record_global(const void* p, bool write);
+  ~CpuBlock();
+  CpuBlock(const CpuBlock&) = delete;
+  CpuBlock& operator=(const CpuBlock&) = delete;
 
   static constexpr int kWarpSize = 32;
 
@@ -152,6 +158,12 @@ class CpuBlock {
     int read_seg = -1, reader = -1;  // reader -2: several threads read it in read_seg
   };
   std::vector<WordLog> log_;
+  // Global race check, per launch: which block wrote / read each element (-2: several read).
+  struct GlobalLog {
+    int writer = -1, reader = -1;
+  };
+  std::unordered_map<const void*, GlobalLog> global_log_;
+  CpuBlock* outer_ = nullptr;  // the launch this one interrupted on this thread (nesting)
   int segment_ = 0;
   int current_ = -1;  // the thread whose phase is running
 };

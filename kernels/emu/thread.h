@@ -42,31 +42,61 @@ HR_HD Thread thread_of(int id, Dim3 block) {
 // segment (no barrier between) in a conflicting way. `tracker` is the CpuBlock.
 void shared_access(void* tracker, const void* p, bool write);
 
+// The race check on global memory (cpu_block.cpp): records an access by the running block to
+// the element at `p` and throws when another block of the same launch wrote it, or read what
+// this block writes. A no-op outside the emulator (serial references call the same code).
+void global_access(void* tracker, const void* p, bool write);
+
 #if !defined(__CUDA_ARCH__)
-// What indexing a shared array gives on the CPU: a reference that reports reads and writes
-// to the race check. Reading converts to T; writing assigns.
-template <typename T>
-class SharedRef {
+// What indexing a shared array (or a GlobalPtr) gives on the CPU: a reference that reports
+// reads and writes to the race check. Reading converts to T; writing assigns.
+template <typename T, void (*Access)(void*, const void*, bool)>
+class TrackedRef {
  public:
-  SharedRef(T* p, void* tracker) : p_(p), tracker_(tracker) {}
+  TrackedRef(T* p, void* tracker) : p_(p), tracker_(tracker) {}
   operator T() const {
-    if (tracker_) shared_access(tracker_, p_, false);
+    Access(tracker_, p_, false);
     return *p_;
   }
-  SharedRef& operator=(T v) {
-    if (tracker_) shared_access(tracker_, p_, true);
+  TrackedRef& operator=(T v) {
+    Access(tracker_, p_, true);
     *p_ = v;
     return *this;
   }
-  SharedRef& operator=(const SharedRef& o) { return *this = T(o); }
-  SharedRef& operator+=(T v) { return *this = T(*this) + v; }
-  SharedRef& operator|=(T v) { return *this = T(*this) | v; }
+  TrackedRef& operator=(const TrackedRef& o) { return *this = T(o); }
+  TrackedRef& operator+=(T v) { return *this = T(*this) + v; }
+  TrackedRef& operator|=(T v) { return *this = T(*this) | v; }
 
  private:
   T* p_;
   void* tracker_;
 };
+inline void shared_access_or_skip(void* tracker, const void* p, bool write) {
+  if (tracker) shared_access(tracker, p, write);
+}
+template <typename T>
+using SharedRef = TrackedRef<T, shared_access_or_skip>;
+template <typename T>
+using GlobalRef = TrackedRef<T, global_access>;
 #endif
+
+// An output pointer of a block body into global memory. On the GPU a plain pointer; on the
+// CPU its elements go through the global race check (which blocks wrote and read what).
+template <typename T>
+class GlobalPtr {
+ public:
+  HR_HD GlobalPtr(T* p = nullptr) : p_(p) {}
+  HR_HD T* get() const { return p_; }
+  HR_HD explicit operator bool() const { return p_ != nullptr; }
+#if defined(__CUDA_ARCH__)
+  __device__ __forceinline__ T& operator[](int64_t i) const { return p_[i]; }
+#else
+  GlobalRef<T> operator[](int64_t i) const { return GlobalRef<T>(p_ + i, nullptr); }
+#endif
+
+ private:
+  T* p_;
+};
 
 // A typed view of the block's shared memory. On the CPU every index is bounds-checked
 // (an out-of-range shared access on a GPU silently reads a neighbouring array) and every

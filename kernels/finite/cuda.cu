@@ -25,15 +25,16 @@ int first_nonfinite_cuda(const std::vector<FiniteTensor<float>>& tensors, Worksp
   p.chunks = reinterpret_cast<const FiniteChunk*>(dev);
   p.data = reinterpret_cast<const float* const*>(dev + chunk_bytes);
   p.nchunks = int(chunks.size());
-  p.chunk_bad = reinterpret_cast<int*>(dev + table.size());
-  p.result = p.chunk_bad + chunks.size();
+  int* flags = reinterpret_cast<int*>(dev + table.size());
+  p.chunk_bad = flags;
+  p.result = flags + chunks.size();
   emu::launch<FiniteScanBlock>(emu::Dim3{int(chunks.size()), 1, 1}, FiniteScanBlock::block(),
                                FiniteScanBlock::shared_bytes(), p, stream);
   cuda_check(cudaGetLastError(), "first_nonfinite_cuda: scan", [&] { return std::to_string(chunks.size()) + " chunks"; });
   emu::launch<FiniteFirstBlock>(emu::Dim3{1, 1, 1}, emu::Dim3{1, 1, 1}, 0, p, stream);
   cuda_check(cudaGetLastError(), "first_nonfinite_cuda: first");
   int result = -1;
-  cuda_check(cudaMemcpyAsync(&result, p.result, sizeof(int), cudaMemcpyDeviceToHost, stream),
+  cuda_check(cudaMemcpyAsync(&result, p.result.get(), sizeof(int), cudaMemcpyDeviceToHost, stream),
              "first_nonfinite_cuda: result");
   cuda_check(cudaStreamSynchronize(stream), "first_nonfinite_cuda: synchronize");
   return result;

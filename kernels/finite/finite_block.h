@@ -20,8 +20,8 @@ struct FiniteParams {
   const float* const* data = nullptr;  // [tensors]
   const FiniteChunk* chunks = nullptr;
   int nchunks = 0;
-  int* chunk_bad = nullptr;  // [nchunks]
-  int* result = nullptr;     // first bad tensor or -1
+  emu::GlobalPtr<int> chunk_bad;  // [nchunks]
+  emu::GlobalPtr<int> result;     // [1]: first bad tensor or -1
 };
 
 // NaN or infinity: the exponent bits all set.
@@ -61,7 +61,7 @@ struct FiniteFirstBlock {
       int first = -1;
       for (int c = 0; c < p.nchunks && first < 0; ++c)
         if (p.chunk_bad[c]) first = p.chunks[c].tensor;
-      *p.result = first;
+      p.result[0] = first;
     });
     ctx.end_block();
   }

@@ -191,3 +191,41 @@ TEST_CASE("emu: misuse of the execution context is an error, not a silent result
   CHECK_THROWS_WITH(emu::run_grid<MisuseBody>(emu::Dim3{1, 1, 1}, emu::Dim3{4, 1, 1}, 48 * 1024 + 16, Misuse::None),
                     Catch::Contains("48 KiB"));
 }
+
+namespace {
+// Every block writes out[0] (a race between blocks: their order is undefined), or its own
+// element out[block].
+struct GlobalRaceParams {
+  emu::GlobalPtr<float> out;
+  bool shared_slot;
+};
+struct GlobalRaceBody {
+  template <typename Ctx>
+  static void run(Ctx& ctx, const GlobalRaceParams& p) {
+    const int b = ctx.block_idx().x;
+    ctx.for_each_thread([&](emu::Thread t) {
+      if (t.id == 0) p.out[p.shared_slot ? 0 : b] = float(b);
+    });
+    ctx.end_block();
+  }
+};
+}  // namespace
+
+TEST_CASE("emu race check: two blocks writing one global element is an error", "[emu]") {
+  std::vector<float> out(4, 0.f);
+  CHECK_NOTHROW(emu::run_grid<GlobalRaceBody>(emu::Dim3{4, 1, 1}, emu::Dim3{2, 1, 1}, 0,
+                                              GlobalRaceParams{out.data(), false}));
+  CHECK(out == std::vector<float>{0.f, 1.f, 2.f, 3.f});
+  CHECK_THROWS_WITH(emu::run_grid<GlobalRaceBody>(emu::Dim3{4, 1, 1}, emu::Dim3{2, 1, 1}, 0,
+                                                  GlobalRaceParams{out.data(), true}),
+                    Catch::Contains("global-memory race: block 1 writes an element that block 0 wrote"));
+  EmuOptions off;
+  off.racecheck = false;
+  CHECK_NOTHROW(emu::run_grid<GlobalRaceBody>(emu::Dim3{4, 1, 1}, emu::Dim3{2, 1, 1}, 0,
+                                              GlobalRaceParams{out.data(), true}, off));
+  // Outside a launch (a serial reference calling the same code) nothing is checked.
+  const emu::GlobalPtr<float> plain(out.data());
+  plain[0] = 1.f;
+  plain[0] = 2.f;
+  CHECK(out[0] == 2.f);
+}
