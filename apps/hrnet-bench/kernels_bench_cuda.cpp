@@ -66,18 +66,36 @@ void run_pass(Context& c, const HrnetGeometry& g, const std::vector<ConvShape>& 
   c.failures += int(table.failures().size());
 }
 
+// --json is rewritten (atomically) after every table, so a run cut off by a time limit keeps
+// what it measured.
+void flush_json(const Context& c) {
+  if (c.o.json.empty()) return;
+  const nlohmann::json doc = {{"device", cuda::device_name()}, {"tf32", kern::cuda_tf32()}, {"warmup", c.o.warmup},
+                              {"repeat", c.o.repeat},           {"results", c.results}};
+  io::write_file_atomic(c.o.json, doc.dump(1) + "\n");
+}
+
 void run_conv_tables(Context& c, const HrnetGeometry& g) {
   const std::vector<ConvShape> shapes = hrnet_conv_shapes(g);
   fmt::print("## {}: {} distinct conv shapes, {} convs\n\n", geometry_title(g), shapes.size(),
              total_conv_count(shapes));
-  for (const std::string& p : c.o.passes) run_pass(c, g, shapes, parse_pass(p));
+  for (const std::string& p : c.o.passes) {
+    run_pass(c, g, shapes, parse_pass(p));
+    flush_json(c);
+  }
 }
 
 // Everything measured for one geometry: the conv tables, the exchange-unit table, the BN table.
 void run_geometry(Context& c, const HrnetGeometry& g) {
   run_conv_tables(c, g);
-  if (!c.o.no_exchange) c.failures += run_exchange_table(c.o, g, c.results);
-  if (!c.o.no_bn) c.failures += run_bn_table(c.o, g, c.results);
+  if (!c.o.no_exchange) {
+    c.failures += run_exchange_table(c.o, g, c.results);
+    flush_json(c);
+  }
+  if (!c.o.no_bn) {
+    c.failures += run_bn_table(c.o, g, c.results);
+    flush_json(c);
+  }
 }
 
 void print_preamble(const Context& c) {
@@ -99,12 +117,7 @@ int run_kernels_bench_cuda(const KernelsOptions& o, const std::vector<HrnetGeome
   Context c{o, gpu_peaks(cuda::device_name())};
   print_preamble(c);
   for (const HrnetGeometry& g : geometries) run_geometry(c, g);
-  if (!o.json.empty()) {
-    const nlohmann::json doc = {{"device", cuda::device_name()}, {"tf32", kern::cuda_tf32()}, {"warmup", o.warmup},
-                                {"repeat", o.repeat},           {"results", c.results}};
-    io::write_file_atomic(o.json, doc.dump(1) + "\n");
-    fmt::print("wrote {}\n", o.json);
-  }
+  if (!o.json.empty()) fmt::print("wrote {}\n", o.json);
   if (c.failures > 0) {
     fmt::print(stderr, "error: {} native version checks failed (FAIL above)\n", c.failures);
     return 1;

@@ -8,14 +8,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <tuple>
 #include <cstdlib>
+#include <tuple>
 
 #include "engine/cuda/device.h"
 #include "engine/cuda/timing.h"
 #include "engine/error.h"
 #include "engine/random.h"
 #include "engine/registry/measure.h"
+#include "kernels/common/cuda_check.h"
 #include "kernels/common/math_mode.h"
 #include "kernels/conv/conv.h"
 #include "kernels/conv_native/conv_native.h"
@@ -53,6 +54,25 @@ std::array<Shape, 3> pass_shapes(const kern::ConvDesc& d, ConvPass pass) {
     case ConvPass::WeightGrad: return {x, y, w};
   }
   fail("conv registry: unknown pass");
+}
+
+// A device tensor of `shape` filled from a process-wide pool of N(0, 1) values (grown, and
+// drawn again on the host, only when a larger tensor is asked for); `which` picks a different
+// offset into the pool for each operand of a trial, so x and w are not the same numbers.
+Tensor random_device_tensor(const Shape& shape, int which) {
+  static std::mutex mutex;
+  static Tensor* pool = new Tensor;  // leaked on purpose: no device free after CUDA shutdown
+  const int64_t n = shape.numel(), offset = which == 0 ? 0 : 7919;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!pool->defined() || pool->numel() < n + offset) {
+    Rng rng(20240508);
+    *pool = randn(Shape{n + offset}, rng).to(Device::CUDA);
+  }
+  Tensor t = Tensor::empty(shape, DType::f32, Device::CUDA);
+  kern::cuda_check(cudaMemcpyAsync(t.data<float>(), pool->data<float>() + offset, size_t(n) * sizeof(float),
+                                   cudaMemcpyDeviceToDevice, compute_stream()),
+                   "conv registry: operand copy");
+  return t;
 }
 
 // Device buffers of one trial, shared by its candidates' callables.
@@ -119,8 +139,10 @@ registry::OpInfo conv_op(ConvPass pass, const std::vector<std::string>& versions
 }
 
 std::string conv_shape_key(const kern::ConvDesc& d) {
-  return fmt::format("N{} {}x{} {}->{} K{} s{} {}", d.N, d.H, d.W, d.Cin, d.Cout, d.K, d.stride,
-                     kern::cuda_tf32() ? "tf32" : "fp32");
+  // The math mode is part of the key: TF32 changes the baseline, and with bf16 convolutions
+  // allowed the version list differs (a cached choice of one mode must not serve the other).
+  return fmt::format("N{} {}x{} {}->{} K{} s{} {}{}", d.N, d.H, d.W, d.Cin, d.Cout, d.K, d.stride,
+                     kern::cuda_tf32() ? "tf32" : "fp32", conv_bf16_allowed() ? " +bf16" : "");
 }
 
 registry::Trial make_conv_trial(const kern::ConvDesc& d, ConvPass pass, const registry::OpInfo& op,
@@ -129,11 +151,11 @@ registry::Trial make_conv_trial(const kern::ConvDesc& d, ConvPass pass, const re
   auto s = std::make_shared<Scratch>();
   s->d = d;
   s->pass = pass;
-  // Weights scaled by 1/sqrt(K*K*Cin) keep outputs near unit size, as initialised networks do.
-  Rng rng(20240508);
-  const double w_scale = 1.0 / std::sqrt(double(d.patch()));
-  s->in0 = randn(shapes[0], rng).to(Device::CUDA);  // x or dy
-  s->in1 = randn(shapes[1], rng, pass == ConvPass::WeightGrad ? 1.0 : w_scale).to(Device::CUDA);  // w or dy
+  // Operands are slices of one device pool of N(0, 1) values, drawn on the host once: a
+  // batch-32 HRNet shape needs up to 25M floats per operand, and drawing them for every trial
+  // would cost seconds per shape. The normalized error does not depend on the scale.
+  s->in0 = random_device_tensor(shapes[0], 0);  // x or dy
+  s->in1 = random_device_tensor(shapes[1], 1);  // w or dy
   for (size_t v = 0; v < op.versions.size(); ++v) s->out.push_back(Tensor::zeros(shapes[2], DType::f32, Device::CUDA));
 
   registry::Trial trial;

@@ -39,6 +39,8 @@ Var batch_norm_act(const Var& x, const Var& gamma, const Var& beta, Tensor& runn
            "batch_norm: training needs more than one value per channel, input is {}", X.desc());
 
   const char* name = relu ? (has_res ? "batch_norm_add_relu" : "batch_norm_relu") : (has_res ? "batch_norm_add" : "batch_norm");
+  const char* eval_name = relu ? (has_res ? "batch_norm_add_relu_eval" : "batch_norm_relu_eval")
+                               : (has_res ? "batch_norm_add_eval" : "batch_norm_eval");
   std::vector<Var> inputs{x, gamma, beta};
   if (has_res) inputs.push_back(residual);
   Tensor Y = Tensor::empty(X.shape(), X.dtype(), X.device());
@@ -108,7 +110,7 @@ Var batch_norm_act(const Var& x, const Var& gamma, const Var& beta, Tensor& runn
   for (const Var& v : inputs) needs_grad = needs_grad || v.requires_grad();
   needs_grad = needs_grad && grad_enabled();
   const Tensor rm = needs_grad ? RM.clone() : Tensor(), rv = needs_grad ? RV.clone() : Tensor();
-  return record_op1(relu || has_res ? name : "batch_norm_eval", inputs, Y,
+  return record_op1(eval_name, inputs, Y,
                     [rows, C, X, G, rm, rv, eps, Ymask, dres, mask](const std::vector<Tensor>& gout,
                                                                     std::vector<Tensor>& gin) {
     dispatch("batch_norm backward", gout[0], [&](auto tag) {

@@ -34,6 +34,7 @@ FuseLayout fuse_layout(const std::vector<Var>& terms, const std::vector<int>& fa
              "fuse_sum_relu: term {} has factor {}; factors are powers of two from 1 to {}", t, f,
              1 << kern::kExchangeMaxLog2);
     L.log2.push_back(std::countr_zero(unsigned(f)));
+    HR_CHECK(terms[t].defined(), "fuse_sum_relu: term {} is an undefined Var", t);
     const Tensor& X = terms[t].value();
     check_defined(X, "fuse_sum_relu term");
     check_ndim(X, 4, "fuse_sum_relu term");

@@ -1,5 +1,9 @@
 // ops::first_nonfinite: the trainer's divergence check over every gradient, on the tensors'
 // own device (kernels/finite).
+#include <fmt/format.h>
+
+#include <string>
+
 #include "engine/cuda/device.h"
 #include "engine/ops.h"
 #include "engine/ops/dispatch.h"
@@ -11,8 +15,9 @@ int first_nonfinite(const std::vector<Tensor>& tensors) {
   if (tensors.empty()) return -1;
   const Tensor& ref = tensors.front();
   for (size_t i = 0; i < tensors.size(); ++i) {
-    check_defined(tensors[i], "first_nonfinite input");
-    detail::check_compatible("first_nonfinite", ref, tensors[i], "a tensor of the list");
+    const std::string what = fmt::format("tensor {} of the list", i);
+    check_defined(tensors[i], what.c_str());
+    detail::check_compatible("first_nonfinite", ref, tensors[i], what.c_str());
   }
   int result = -1;
   detail::dispatch("first_nonfinite", ref, [&](auto tag) {

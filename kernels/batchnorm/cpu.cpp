@@ -130,9 +130,10 @@ template <typename T>
 void bn_backward_train_cpu(int64_t rows, int C, const T* x, const T* dy, const T* gamma,
                            const T* save_mean, const T* save_invstd, T* dx, T* dgamma, T* dbeta,
                            const T* y_relu, T* dresidual) {
-  // sums[0..C) = sum(g), sums[C..2C) = sum(g * xhat), g = dy masked by the fused ReLU
-  std::vector<double> sums;
-  with_flags(y_relu != nullptr, false, [&](auto mask, auto) {
+  // sums[0..C) = sum(g), sums[C..2C) = sum(g * xhat), g = dy masked by the fused ReLU. Not
+  // needed when only the residual wants a gradient.
+  std::vector<double> sums(size_t(2) * C, 0.0);
+  if (dx || dgamma || dbeta) with_flags(y_relu != nullptr, false, [&](auto mask, auto) {
     channel_sums(rows, C, 2, sums, [&](int64_t r, double* acc) {
       for (int c = 0; c < C; ++c) {
         const double g = double(masked_grad<mask()>(y_relu, dy, r * C + c));

@@ -152,13 +152,15 @@ void bn_backward_train_cuda(int64_t rows, int C, const float* x, const float* dy
                             const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
                             Workspace& ws, Stream stream, const float* y_relu, float* dresidual) {
   const char* what = "bn_backward_train_cuda";
-  int chunks = 0;
-  const double* p = reduce::launch_channel_partials<2>(
-      rows, C, SumDyDyXhat{x, dy, y_relu, save_mean, save_invstd, nullptr, C}, ws, stream, &chunks, what);
   double* coef = dx ? static_cast<double*>(ws.get(size_t(3) * C * sizeof(double))) : nullptr;
-  finish_grad_sums<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p, gamma, save_invstd, dgamma,
-                                                        dbeta, coef);
-  check_launch(what);
+  if (dx || dgamma || dbeta) {  // the reductions; not needed when only the residual wants a gradient
+    int chunks = 0;
+    const double* p = reduce::launch_channel_partials<2>(
+        rows, C, SumDyDyXhat{x, dy, y_relu, save_mean, save_invstd, nullptr, C}, ws, stream, &chunks, what);
+    finish_grad_sums<<<channel_grid(C), 128, 0, stream>>>(C, chunks, double(rows), p, gamma, save_invstd, dgamma,
+                                                          dbeta, coef);
+    check_launch(what);
+  }
   if (!dx && !dresidual) return;
   const int64_t n = rows * C;
   train_dx<<<grid_for(n, kBlock), kBlock, 0, stream>>>(n, C, x, dy, y_relu, save_mean, save_invstd, coef, dx,

@@ -40,7 +40,7 @@ void check_supported(const ConvDesc& d, const char* fn) {
 void check_epilogue(const ConvDesc& d, const ConvEpilogue& ep, const char* fn) {
   if (ep.up == 0) return;
   if (ep.up < 0 || ep.up > 5)
-    throw Error(std::string(fn) + ": broadcast factor 2^" + std::to_string(ep.up) + " outside 2 to 32");
+    throw Error(std::string(fn) + ": broadcast factor 2^" + std::to_string(ep.up) + " outside 1 to 32 (up 0 to 5)");
   const int64_t max_h = int64_t(d.Ho) << ep.up, max_w = int64_t(d.Wo) << ep.up;
   if (ep.out_H < d.Ho || ep.out_W < d.Wo || ep.out_H > max_h || ep.out_W > max_w)
     throw Error(std::string(fn) + ": a " + std::to_string(d.Ho) + "x" + std::to_string(d.Wo) + " map broadcast by " +

@@ -1,4 +1,4 @@
-// Native convolutions (issue 8): implicit GEMM over NHWC for any K x K kernel with padding
+// Native convolutions (issue 8): implicit GEMM over NHWC for odd K x K kernels (1 to 7) with padding
 // K/2 and stride 1 or 2 (HRNet's 3x3 convs, stride 1 and 2, and its 1x1 convs), forward, data
 // gradient and weight gradient. Written once as block bodies for the grid emulator
 // (docs/kernels.md): the *_emu entry points run them on the CPU (tests, CI), the *_cuda entry

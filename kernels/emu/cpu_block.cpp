@@ -96,6 +96,7 @@ void CpuBlock::begin(Dim3 block_idx) {
   shared_used_ = 0;
   log_.assign(shared_.size() * sizeof(Chunk) / 4, WordLog{});
   segment_ = 0;
+  current_ = -1;
   // Shared memory is not initialised on a GPU: NaN bytes make a read-before-write visible.
   std::memset(static_cast<void*>(shared_.data()), 0xFF, shared_.size() * sizeof(Chunk));
 }
@@ -169,6 +170,9 @@ void CpuBlock::run_warp_major(std::mt19937_64& rng) {
           current_ = t.id;
           for (size_t i = begin; i < end; ++i) pending_[i].phase(t);
         }
+      // A collective belongs to no single lane: a shared access inside one (an emulated
+      // ldmatrix, say) must not be charged to the lane that ran last.
+      current_ = -1;
       if (end < pending_.size()) pending_[end].warp(w);
       begin = end + 1;
     }

@@ -107,6 +107,9 @@ class CpuBlock {
 
   template <typename T>
   SharedArray<T> shared(int n) {
+    // The race check logs 4-byte words by an element's first word: narrower elements would
+    // share words between threads (a false race), so shared arrays hold 4- or 8-byte types.
+    static_assert(sizeof(T) % 4 == 0, "emu: shared arrays of 4- or 8-byte elements");
     const int bytes = shared_align(int(sizeof(T)) * n);
     if (shared_used_ + bytes > int(shared_.size() * sizeof(Chunk))) shared_overflow(bytes);
     T* p = reinterpret_cast<T*>(reinterpret_cast<unsigned char*>(shared_.data()) + shared_used_);

@@ -83,9 +83,9 @@ TEST_CASE("emu: a missing barrier is a race error, and a wrong result under ever
 }
 
 namespace {
-// Races the schedules cannot show: thread 0 writes a word that thread 1 reads in the same
-// segment, but thread 1 only copies it to a place nobody checks, so every order gives the
-// same output. Only the race check sees it; with the barrier it is silent.
+// A race no output shows: thread 0 writes a word that thread 1 reads in the same segment, but
+// thread 1 only copies it into shared memory nobody reads afterwards, so no result depends on
+// the order. Only the race check sees it; with the barrier it is silent.
 struct HiddenRaceParams {
   float* out;
   bool barrier;
