@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/row_chunks.h"
 #include "kernels/common/stream.h"
 #include "kernels/common/workspace.h"
 
@@ -14,24 +15,9 @@ namespace hr::kern::reduce {
 
 constexpr int kTileC = 32;     // channels per block (threadIdx.x)
 constexpr int kLanesR = 8;     // row lanes per block (threadIdx.y)
-constexpr int kMaxChunks = 1024;
-
-struct Chunks {
-  int64_t rows_per_chunk = 0;
-  int count = 0;
-};
-
-inline Chunks plan_chunks(int64_t rows) {
-  Chunks c;
-  const int64_t min_rows = 256;
-  int64_t n = (rows + min_rows - 1) / min_rows;
-  if (n > kMaxChunks) n = kMaxChunks;
-  if (n < 1) n = 1;
-  c.rows_per_chunk = (rows + n - 1) / n;
-  c.count = int((rows + c.rows_per_chunk - 1) / c.rows_per_chunk);
-  if (c.count < 1) c.count = 1;
-  return c;
-}
+// The chunking is shared with the CPU grid emulator (row_chunks.h).
+using Chunks = RowChunks;
+inline Chunks plan_chunks(int64_t rows) { return plan_row_chunks(rows); }
 
 // partial[(chunk * NS + k) * C + c] = sum over the chunk's rows r of f(r, c)[k].
 // f(r, c, double acc[NS]) adds its NS terms into acc.
