@@ -96,9 +96,27 @@ void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T*
 void bn_moments_emu(int64_t rows, int C, const float* x, double* mean, double* var,
                     const emu::EmuOptions& opt = {});
 
+// The CUDA entry points below run block bodies (bn_blocks.h, moments_block.h) through one
+// launch sequence (bn_run.h); these run the same sequence through the CPU grid emulator, on
+// host pointers with scratch in host memory, for the [emu] tests against the CPU kernels.
+void bn_forward_train_emu(int64_t rows, int C, const float* x, const float* gamma, const float* beta, double eps,
+                          double momentum, float* y, float* running_mean, float* running_var, float* save_mean,
+                          float* save_invstd, const BnAct<float>& act = {}, const emu::EmuOptions& opt = {});
+void bn_forward_eval_emu(int64_t rows, int C, const float* x, const float* gamma, const float* beta,
+                         const float* running_mean, const float* running_var, double eps, float* y,
+                         const BnAct<float>& act = {}, const emu::EmuOptions& opt = {});
+void bn_backward_train_emu(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
+                           const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
+                           const float* y_relu = nullptr, float* dresidual = nullptr,
+                           const emu::EmuOptions& opt = {});
+void bn_backward_eval_emu(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
+                          const float* running_mean, const float* running_var, double eps, float* dx, float* dgamma,
+                          float* dbeta, const float* y_relu = nullptr, float* dresidual = nullptr,
+                          const emu::EmuOptions& opt = {});
+
 // ---- CUDA (f32 device pointers; kernels/batchnorm/cuda.cu) ---------------------------------
 // The same contracts and the same arithmetic: statistics and gradient sums in double through
-// deterministic chunked reductions (kernels/common/channel_reduce.cuh); scratch from ws.
+// deterministic chunked reductions (bn_blocks.h); scratch from ws.
 void bn_forward_train_cuda(int64_t rows, int C, const float* x, const float* gamma, const float* beta,
                            double eps, double momentum, float* y, float* running_mean, float* running_var,
                            float* save_mean, float* save_invstd, Workspace& ws, Stream stream,

@@ -80,6 +80,7 @@ struct MomentsMergeBlock {
   static constexpr int kThreads = 128;
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
   static HR_HD emu::Dim3 grid(const MomentsParams& p) { return emu::Dim3{(p.C + kThreads - 1) / kThreads, 1, 1}; }
+  static HR_HD int shared_bytes() { return 0; }
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const MomentsParams& p) {
