@@ -32,6 +32,17 @@ struct ElementGrid {
     return emu::Dim3{int(b < 1 ? 1 : b), 1, 1};
   }
   static HR_HD int shared_bytes() { return 0; }
+
+  // The whole body of an elementwise kernel: f(i) for this thread's elements.
+  template <typename Ctx, typename F>
+  static HR_EMU_DEV void for_each_element(Ctx& ctx, int64_t n, const F& f) {
+    const int64_t base = int64_t(ctx.block_idx().x) * kThreads;
+    const int64_t stride = int64_t(ctx.grid_dim().x) * kThreads;
+    ctx.for_each_thread([&](emu::Thread t) {
+      for (int64_t i = base + t.id; i < n; i += stride) f(i);
+    });
+    ctx.end_block();
+  }
 };
 
 // One thread per channel.
@@ -40,6 +51,16 @@ struct ChannelGrid {
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
   static HR_HD emu::Dim3 grid(int C) { return emu::Dim3{(C + kThreads - 1) / kThreads, 1, 1}; }
   static HR_HD int shared_bytes() { return 0; }
+
+  // The whole body of a per-channel kernel: f(c) for this thread's channel.
+  template <typename Ctx, typename F>
+  static HR_EMU_DEV void for_each_channel(Ctx& ctx, int C, const F& f) {
+    const int c0 = ctx.block_idx().x * kThreads;
+    ctx.for_each_thread([&](emu::Thread t) {
+      if (c0 + t.id < C) f(c0 + t.id);
+    });
+    ctx.end_block();
+  }
 };
 
 // ---- forward -----------------------------------------------------------------------------
@@ -62,16 +83,11 @@ struct ApplyBlock : ElementGrid {
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const ApplyParams& p) {
-    const int64_t base = int64_t(ctx.block_idx().x) * kThreads;
-    const int64_t stride = int64_t(ctx.grid_dim().x) * kThreads;
-    ctx.for_each_thread([&](emu::Thread t) {
-      for (int64_t i = base + t.id; i < p.n; i += stride) {
-        const int c = int(i % p.C);
-        p.y[i] = bn_act_apply(bn_apply(p.x[i], p.mean[c], p.invstd[c], p.gamma[c], p.beta[c]), p.act.residual, i,
-                              p.act.relu);
-      }
+    for_each_element(ctx, p.n, [&](int64_t i) {
+      const int c = int(i % p.C);
+      p.y[i] = bn_act_apply(bn_apply(p.x[i], p.mean[c], p.invstd[c], p.gamma[c], p.beta[c]), p.act.residual, i,
+                            p.act.relu);
     });
-    ctx.end_block();
   }
 };
 
@@ -91,10 +107,7 @@ struct StatsBlock : ChannelGrid {
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const StatsParams& p) {
-    const int c0 = ctx.block_idx().x * kThreads;
-    ctx.for_each_thread([&](emu::Thread t) {
-      const int c = c0 + t.id;
-      if (c >= p.C) return;
+    for_each_channel(ctx, p.C, [&](int c) {
       const double unbias = p.rows > 1 ? double(p.rows) / double(p.rows - 1) : 1.0;
       p.save_mean[c] = float(p.mean[c]);
       p.save_invstd[c] = float(bn_invstd(p.var[c], p.eps));
@@ -107,7 +120,6 @@ struct StatsBlock : ChannelGrid {
         p.running_var[c] = bn_running_update(r, p.momentum, p.var[c] * unbias);
       }
     });
-    ctx.end_block();
   }
 };
 
@@ -124,15 +136,11 @@ struct EvalInvstdBlock : ChannelGrid {
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const EvalInvstdParams& p) {
-    const int c0 = ctx.block_idx().x * kThreads;
-    ctx.for_each_thread([&](emu::Thread t) {
-      const int c = c0 + t.id;
-      if (c >= p.C) return;
+    for_each_channel(ctx, p.C, [&](int c) {
       const double v = bn_invstd(double(p.running_var[c]), p.eps);
       if (p.invstd_d) p.invstd_d[c] = v;
       if (p.invstd_f) p.invstd_f[c] = float(v);
     });
-    ctx.end_block();
   }
 };
 
@@ -219,10 +227,7 @@ struct GradFinishBlock : ChannelGrid {
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const GradFinishParams& p) {
-    const int c0 = ctx.block_idx().x * kThreads;
-    ctx.for_each_thread([&](emu::Thread t) {
-      const int c = c0 + t.id;
-      if (c >= p.C) return;
+    for_each_channel(ctx, p.C, [&](int c) {
       double s_g = 0.0, s_gx = 0.0;
       for (int k = 0; k < p.chunks; ++k) {
         s_g += p.partial[(int64_t(k) * 2 + 0) * p.C + c];
@@ -236,7 +241,6 @@ struct GradFinishBlock : ChannelGrid {
         p.coef[3 * c + 2] = s_gx / p.rows;
       }
     });
-    ctx.end_block();
   }
 };
 
@@ -258,19 +262,14 @@ struct TrainDxBlock : ElementGrid {
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const TrainDxParams& p) {
-    const int64_t base = int64_t(ctx.block_idx().x) * kThreads;
-    const int64_t stride = int64_t(ctx.grid_dim().x) * kThreads;
-    ctx.for_each_thread([&](emu::Thread t) {
-      for (int64_t i = base + t.id; i < p.n; i += stride) {
-        const int c = int(i % p.C);
-        const float g = bn_act_grad(p.y_relu, p.dy, i);
-        if (p.dresidual) p.dresidual[i] += g;
-        if (!p.dx) continue;
-        const double xhat = (double(p.x[i]) - double(p.mean[c])) * double(p.invstd[c]);
-        p.dx[i] += float(p.coef[3 * c] * (double(g) - p.coef[3 * c + 1] - xhat * p.coef[3 * c + 2]));
-      }
+    for_each_element(ctx, p.n, [&](int64_t i) {
+      const int c = int(i % p.C);
+      const float g = bn_act_grad(p.y_relu, p.dy, i);
+      if (p.dresidual) p.dresidual[i] += g;
+      if (!p.dx) return;
+      const double xhat = (double(p.x[i]) - double(p.mean[c])) * double(p.invstd[c]);
+      p.dx[i] += float(p.coef[3 * c] * (double(g) - p.coef[3 * c + 1] - xhat * p.coef[3 * c + 2]));
     });
-    ctx.end_block();
   }
 };
 
@@ -290,17 +289,12 @@ struct EvalDxBlock : ElementGrid {
 
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const EvalDxParams& p) {
-    const int64_t base = int64_t(ctx.block_idx().x) * kThreads;
-    const int64_t stride = int64_t(ctx.grid_dim().x) * kThreads;
-    ctx.for_each_thread([&](emu::Thread t) {
-      for (int64_t i = base + t.id; i < p.n; i += stride) {
-        const int c = int(i % p.C);
-        const float g = bn_act_grad(p.y_relu, p.dy, i);
-        if (p.dresidual) p.dresidual[i] += g;
-        if (p.dx) p.dx[i] += float(double(g) * double(p.gamma[c]) * p.invstd[c]);
-      }
+    for_each_element(ctx, p.n, [&](int64_t i) {
+      const int c = int(i % p.C);
+      const float g = bn_act_grad(p.y_relu, p.dy, i);
+      if (p.dresidual) p.dresidual[i] += g;
+      if (p.dx) p.dx[i] += float(double(g) * double(p.gamma[c]) * p.invstd[c]);
     });
-    ctx.end_block();
   }
 };
 
