@@ -4,8 +4,8 @@
 //                for 1x1 stride-1 shapes)
 //   native_f32   our implicit GEMM, SIMT fp32 (kernels/conv_native/conv_native.h)
 //   native_bf16  our implicit GEMM on tensor cores, bf16 operands, fp32 accumulation
-//   native_bf16p the same, the next K slice prefetched into registers (same bits, twice the
-//                registers: which one is faster is for the GPU to say)
+//   native_bf16p the tuned version: the next K slice prefetched into registers, fragments by
+//                ldmatrix (same bits, twice the registers: which is faster is for the GPU to say)
 // Tolerances (normalized error against cudnn, measure.h): native_f32 1e-4 (two fp32 sums in
 // different orders over up to N*Ho*Wo terms agree to ~1e-6; 5e-3 when HRNET_TF32 makes the
 // baseline itself TF32), native_bf16 1e-2 (rounding both operands to 8 significant bits gives

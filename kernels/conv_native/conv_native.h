@@ -25,8 +25,9 @@
 namespace hr::kern {
 
 // F32: SIMT fmaf. BF16: tensor cores, each K slice staged then multiplied. BF16Pipelined: the
-// same arithmetic (the same bits), the next slice gathered into registers during the current
-// one's mma work; a separate version because it doubles the registers (see igemm_bf16.h).
+// tuned version, the same arithmetic (the same bits): the next slice gathered into registers
+// during the current one's mma work, fragments by ldmatrix; a separate version because it
+// doubles the registers (see igemm_bf16.h).
 enum class NativeMath { F32, BF16, BF16Pipelined };
 
 namespace native {

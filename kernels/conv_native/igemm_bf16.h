@@ -28,10 +28,11 @@
 
 namespace hr::kern::native {
 
-// kPipelined: the next K slice is gathered into registers while the current one is
-// multiplied (hides the global loads' latency, at about twice the registers: 160 against 80
-// on sm_90, so half the resident blocks). Both versions are kept side by side; the registry
-// and hrnet-bench kernels measure which wins on a GPU.
+// kPipelined: the tuned version. The next K slice is gathered into registers while the
+// current one is multiplied (hides the global loads' latency, at about twice the registers,
+// so half the resident blocks), and fragments are loaded with ldmatrix.x4 (4 fragment
+// registers per instruction instead of one 32-bit load each). Both versions are kept side by
+// side; the registry and hrnet-bench kernels measure which wins on a GPU.
 template <typename Problem, bool kPipelined = false>
 struct IgemmBf16Block {
   static constexpr int kTM = 64, kTN = 64, kTK = 32;
@@ -115,6 +116,7 @@ struct IgemmBf16Block {
     auto acc = ctx.template regs<float, kAcc>();
     auto af = ctx.template regs<uint32_t, kMi * L::kARegs>();
     auto bf = ctx.template regs<uint32_t, kNi * L::kBRegs>();
+    auto lm = ctx.template regs<int, kMi + kNi / 2>();  // ldmatrix row addresses (pipelined version)
 
     // The next K slice waits in registers (packed bf16 pairs) while the current one is
     // multiplied: its global loads are issued before the mma work, which hides their latency.
@@ -179,6 +181,23 @@ struct IgemmBf16Block {
       }
       ctx.barrier();  // the slice is staged before any warp loads fragments
       for (int ks = 0; ks < kTK / L::kK; ++ks) {
+        if (kPipelined) {
+          // ldmatrix.x4: each lane names one row of one 8 x 8 matrix (8 bf16 = 4 staged words)
+          // and receives one word of each of four matrices, exactly a fragment's registers.
+          // A: matrices (rows +0/+8) x (k +0/+8) give a0a1, a2a3, a4a5, a6a7 of one m16 tile;
+          // B: (n tile 2q / 2q+1) x (k +0/+8) give b0b1, b2b3 of two n8 tiles.
+          ctx.for_each_thread([&, ks](emu::Thread t) {
+            const int lane = t.id % 32, warp = t.id / 32, j = lane / 8;
+            const int wm = (warp / kWarpsN) * kWM, wn = (warp % kWarpsN) * kWN;
+            int* a = lm[t];
+            for (int mi = 0; mi < kMi; ++mi)
+              a[mi] = (wm + mi * L::kM + lane % 8 + ((j & 1) ? 8 : 0)) * kLdw + ks * (L::kK / 2) + ((j & 2) ? 4 : 0);
+            for (int q = 0; q < kNi / 2; ++q)
+              a[kMi + q] = (wn + (2 * q + j / 2) * L::kN + lane % 8) * kLdw + ks * (L::kK / 2) + ((j & 1) ? 4 : 0);
+          });
+          for (int mi = 0; mi < kMi; ++mi) ctx.ldmatrix_x4(af, mi * L::kARegs, as, lm, mi);
+          for (int q = 0; q < kNi / 2; ++q) ctx.ldmatrix_x4(bf, 2 * q * L::kBRegs, bs, lm, kMi + q);
+        } else {
         // Fragments from shared memory by the documented layouts (register j holds elements
         // 2j and 2j + 1, which share a row and sit in one staged word). ks is captured by
         // value: no barrier separates the k-steps, so on the CPU this phase runs after the
@@ -197,6 +216,7 @@ struct IgemmBf16Block {
               b[ni * L::kBRegs + j] =
                   bs[(wn + ni * L::kN + L::b_col(lane, 2 * j)) * kLdw + ks * (L::kK / 2) + L::b_row(lane, 2 * j) / 2];
         });
+        }
         for (int mi = 0; mi < kMi; ++mi)
           for (int ni = 0; ni < kNi; ++ni)
             ctx.mma_bf16_16816(acc, (mi * kNi + ni) * L::kCRegs, af, mi * L::kARegs, bf, ni * L::kBRegs);

@@ -105,6 +105,28 @@ class CpuBlock {
     });
   }
 
+  // ldmatrix.sync.aligned.m8n8.x4.shared.b16 for every warp: lane l names, in
+  // addr[t][a_off], the shared word index of row l % 8 of matrix l / 8 (8 b16 = 4 words from
+  // there); every lane receives in d[t][d_off + j] the word (row lane / 4, word lane % 4) of
+  // matrix j, j = 0..3. The reads go through the race check on behalf of the receiving lane.
+  template <typename DRegs, typename ARegs>
+  void ldmatrix_x4(const DRegs& d, int d_off, const SharedArray<uint32_t>& s, const ARegs& addr, int a_off) {
+    warp_op([this, d, s, addr, d_off, a_off](int warp) {
+      for (int lane = 0; lane < kWarpSize; ++lane) {
+        Thread t;
+        t.id = warp * kWarpSize + lane;
+        for (int j = 0; j < 4; ++j) {
+          Thread src;
+          src.id = warp * kWarpSize + j * 8 + lane / 4;
+          const int row_word = int(addr[src][a_off]);
+          current_ = t.id;  // the receiving lane reads
+          d[t][d_off + j] = uint32_t(s[row_word + lane % 4]);
+        }
+      }
+      current_ = -1;
+    });
+  }
+
   template <typename T>
   SharedArray<T> shared(int n) {
     // The race check logs 4-byte words by an element's first word: narrower elements would

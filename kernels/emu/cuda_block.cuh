@@ -60,6 +60,22 @@ class CudaBlock {
 #endif
   }
 
+  // ldmatrix.sync.aligned.m8n8.x4.shared.b16 (see CpuBlock::ldmatrix_x4): this lane's row
+  // address is word addr.v[a_off] of s; the four result words go to d.v[d_off .. +4).
+  template <typename DRegs, typename ARegs>
+  __device__ __forceinline__ void ldmatrix_x4(DRegs& d, int d_off, const SharedArray<uint32_t>& s, const ARegs& addr,
+                                              int a_off) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 750
+    const unsigned a = unsigned(__cvta_generic_to_shared(s.data() + addr.v[a_off]));
+    uint32_t* r = d.v + d_off;
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+#else
+    __trap();
+#endif
+  }
+
   template <typename T>
   __device__ __forceinline__ SharedArray<T> shared(int n) {
     T* p = reinterpret_cast<T*>(smem_ + used_);

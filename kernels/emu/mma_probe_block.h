@@ -38,4 +38,32 @@ struct MmaProbeBlock {
   }
 };
 
+struct LdmatrixProbeParams {
+  const uint32_t* in;
+  emu::GlobalPtr<uint32_t> out;
+};
+
+struct LdmatrixProbeBlock {
+  static constexpr int kWords = 16 * 8;
+  template <typename Ctx>
+  static HR_EMU_DEV void run(Ctx& ctx, const LdmatrixProbeParams& p) {
+    emu::SharedArray<uint32_t> s = ctx.template shared<uint32_t>(kWords);
+    auto addr = ctx.template regs<int, 1>();
+    auto d = ctx.template regs<uint32_t, 4>();
+    ctx.for_each_thread([&](emu::Thread t) {
+      for (int i = t.id; i < kWords; i += 32) s[i] = p.in[i];
+    });
+    ctx.barrier();
+    ctx.for_each_thread([&](emu::Thread t) {
+      const int j = t.id / 8;
+      addr[t][0] = (t.id % 8 + ((j & 1) ? 8 : 0)) * 8 + ((j & 2) ? 4 : 0);
+    });
+    ctx.ldmatrix_x4(d, 0, s, addr, 0);
+    ctx.for_each_thread([&](emu::Thread t) {
+      for (int j = 0; j < 4; ++j) p.out[t.id * 4 + j] = d[t][j];
+    });
+    ctx.end_block();
+  }
+};
+
 }  // namespace hr::kern

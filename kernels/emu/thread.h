@@ -114,6 +114,9 @@ class SharedArray {
   }
 #endif
   HR_HD int size() const { return n_; }
+  // The first element, for address arithmetic of instructions that take a shared address
+  // (ldmatrix on the GPU); the emulator's collectives index instead.
+  HR_HD T* data() const { return p_; }
 
  private:
   T* p_;

@@ -5,6 +5,7 @@
 //   bf16 path: the same bf16 operands; the tensor cores sum each mma's 16 products in their
 //   own order and width, the emulator exactly: agreement to accumulation rounding.
 #include <catch2/catch.hpp>
+#include <cuda_runtime.h>
 
 #include <cmath>
 #include <vector>
@@ -55,6 +56,22 @@ TEST_CASE("CUDA mma.sync agrees with the emulated fragment layouts", "[cuda]") {
     INFO("element " << i);
     CHECK(std::abs(got[i] - expect[i]) < 1e-5);
   }
+}
+
+TEST_CASE("CUDA ldmatrix.x4 moves the words the emulated one does", "[cuda]") {
+  std::vector<uint32_t> in(128), expect(128);
+  for (uint32_t i = 0; i < 128; ++i) in[i] = 0x10000u * i + 7u;
+  kern::ldmatrix_probe_emu(in.data(), expect.data());
+  uint32_t *din = nullptr, *dout = nullptr;
+  REQUIRE(cudaMalloc(&din, 128 * 4) == cudaSuccess);
+  REQUIRE(cudaMalloc(&dout, 128 * 4) == cudaSuccess);
+  REQUIRE(cudaMemcpy(din, in.data(), 128 * 4, cudaMemcpyHostToDevice) == cudaSuccess);
+  kern::ldmatrix_probe_cuda(din, dout, cuda::compute_stream());
+  std::vector<uint32_t> got(128);
+  REQUIRE(cudaMemcpy(got.data(), dout, 128 * 4, cudaMemcpyDeviceToHost) == cudaSuccess);
+  cudaFree(din);
+  cudaFree(dout);
+  CHECK(got == expect);
 }
 
 TEST_CASE("CUDA native convolutions equal the emulator (f32 bits, bf16 rounding)", "[cuda]") {

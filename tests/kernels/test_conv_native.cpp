@@ -474,3 +474,18 @@ TEST_CASE("emu conv_native fused statistics: the forward's epilogue gives the ba
       }
     }
 }
+
+TEST_CASE("emu ldmatrix.x4: every lane gets its fragment words by the documented layout", "[emu]") {
+  std::vector<uint32_t> in(128), out(128, 0xdeadbeefu);
+  for (uint32_t i = 0; i < 128; ++i) in[i] = 0x10000u * i + 7u;
+  kern::ldmatrix_probe_emu(in.data(), out.data());
+  namespace L = emu::mma16816;
+  for (int lane = 0; lane < 32; ++lane)
+    for (int j = 0; j < 4; ++j) {
+      // Matrix j holds rows (j & 1 ? 8 : 0) + 0..7 and words (j & 2 ? 4 : 0) + 0..3 of the tile;
+      // the lane receives (row lane / 4, word lane % 4): the A fragment's register j.
+      const int row = L::a_row(lane, 2 * j), word = L::a_col(lane, 2 * j) / 2;
+      INFO("lane " << lane << " register " << j);
+      CHECK(out[size_t(lane * 4 + j)] == in[size_t(row * 8 + word)]);
+    }
+}
