@@ -6,7 +6,8 @@
 // Three shapes of body:
 // - elementwise (apply, train dx, eval dx): one element per thread over a 1-D grid capped at
 //   kMaxBlocks blocks, with a grid-stride loop beyond that (the cap keeps grid.x far below
-//   CUDA's limit and the blocks resident; the stride is block-uniform);
+//   CUDA's limit: about 4 waves of 8 resident blocks per SM on a 132-SM H100; the stride is
+//   block-uniform);
 // - per channel (finishing the statistics, eval invstd, finishing the gradient sums): one
 //   thread per channel;
 // - the chunked gradient reduction: block (32 channels, 8 row lanes) sums one chunk of rows
@@ -24,7 +25,7 @@ namespace hr::kern::bn {
 // 1-D grids over n elements: the grid-stride loop in the bodies covers what the cap leaves.
 struct ElementGrid {
   static constexpr int kThreads = 256;
-  static constexpr int64_t kMaxBlocks = 4096;  // ~30 blocks per SM on a 132-SM H100
+  static constexpr int64_t kMaxBlocks = 4096;  // ~4 waves of 8 blocks per SM on a 132-SM H100
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
   static HR_HD emu::Dim3 grid(int64_t n) {
     int64_t b = (n + kThreads - 1) / kThreads;

@@ -12,10 +12,11 @@
 // stores are laid out the same way (stage_slot).
 //
 // Two versions (kPipelined below): the simple one stages each K slice and then multiplies it;
-// the pipelined one gathers the next slice into registers while the current one is multiplied
+// the tuned one gathers the next slice into registers while the current one is multiplied
 // (the global loads' latency hides behind the mma work; cp.async cannot be used because the
-// operands are converted from f32 on the way). Not tuned further yet: no ldmatrix, gathers
-// element by element. The [cuda] tests and hrnet-bench kernels measure them against cuDNN.
+// operands are converted from f32 on the way) and loads fragments with ldmatrix.x4. Not tuned
+// further yet: gathers element by element, with divisions. The [cuda] tests and hrnet-bench
+// kernels measure them against cuDNN.
 #pragma once
 #include <cstdint>
 
@@ -41,6 +42,7 @@ struct IgemmBf16Block {
   static constexpr int kMi = kWM / emu::mma16816::kM, kNi = kWN / emu::mma16816::kN;  // 2 x 4 mma tiles
   static constexpr int kPairs = kTK / 2;  // 32-bit words per staged row
   static constexpr int kLdw = kPairs + 4;  // padded row, in words
+  static_assert(kLdw % 4 == 0, "ldmatrix needs 16-byte aligned rows");
   static constexpr int kKTile = kTK;
   static constexpr int kAcc = kMi * kNi * emu::mma16816::kCRegs;
   static constexpr int kStage = kTM * kPairs / kThreads;  // staged words per thread and operand

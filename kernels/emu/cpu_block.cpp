@@ -60,7 +60,10 @@ CpuBlock::CpuBlock(Dim3 grid, Dim3 block, int shared_bytes, const EmuOptions& op
   if (shared_bytes > 48 * 1024)
     throw Error("emu: " + std::to_string(shared_bytes) +
                 " bytes of dynamic shared memory exceed the 48 KiB a launch gets without opting in");
-  if (grid.count() < 1) throw Error("emu: empty grid");
+  if (grid.x < 1 || grid.y < 1 || grid.z < 1) throw Error("emu: empty grid");
+  // CUDA's other launch limits, so that a plan the emulator accepts also launches on a GPU.
+  if (grid.y > 65535 || grid.z > 65535 || block.x > 1024 || block.y > 1024 || block.z > 64)
+    throw Error("emu: a launch beyond CUDA's limits (grid y, z at most 65535; block x, y at most 1024, z at most 64)");
   if (opt.racecheck) {
     outer_ = g_running;
     g_running = this;

@@ -119,6 +119,11 @@ class CpuBlock {
           Thread src;
           src.id = warp * kWarpSize + j * 8 + lane / 4;
           const int row_word = int(addr[src][a_off]);
+          // The hardware needs every row 16-byte aligned (the array's start and the word).
+          const auto base = reinterpret_cast<const unsigned char*>(s.data()) -
+                            reinterpret_cast<const unsigned char*>(shared_.data());
+          if (row_word % 4 != 0 || base % 16 != 0)
+            fail("ldmatrix: a row address that is not 16-byte aligned (a misaligned-address error on a GPU)");
           current_ = t.id;  // the receiving lane reads
           d[t][d_off + j] = uint32_t(s[row_word + lane % 4]);
         }

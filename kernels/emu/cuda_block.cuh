@@ -70,7 +70,8 @@ class CudaBlock {
     uint32_t* r = d.v + d_off;
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(a));
+                 : "r"(a)
+                 : "memory");  // reads shared memory: not to be moved across stores to it
 #else
     __trap();
 #endif

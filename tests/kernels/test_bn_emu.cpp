@@ -99,13 +99,17 @@ Out forward(const Case& c, bool train, const EmuOptions* emu) {
   return o;
 }
 
-// fwd: the CPU forward's outputs (y for the ReLU mask, the saved statistics). all: dx,
-// dgamma and dbeta wanted too; otherwise only the residual's gradient.
-Out backward(const Case& c, bool train, const Out& fwd, bool all, const EmuOptions* emu) {
+// Which gradients a backward call asks for: all of dx, dgamma and dbeta; only the residual's;
+// or dgamma and dbeta without dx (a BN whose input needs no gradient).
+enum class Want { All, ResidualOnly, ParamsOnly };
+
+// fwd: the CPU forward's outputs (y for the ReLU mask, the saved statistics).
+Out backward(const Case& c, bool train, const Out& fwd, Want want, const EmuOptions* emu) {
+  const bool all = want == Want::All, params = want != Want::ResidualOnly;
   Out o{{c.dx0, c.dgamma0, c.dbeta0, c.dres0}};
   float* dx = all ? o.v[0].data() : nullptr;
-  float* dg = all ? o.v[1].data() : nullptr;
-  float* db = all ? o.v[2].data() : nullptr;
+  float* dg = params ? o.v[1].data() : nullptr;
+  float* db = params ? o.v[2].data() : nullptr;
   float* dres = c.tail == Tail::ResidualRelu ? o.v[3].data() : nullptr;
   const float* y_relu = c.tail != Tail::None ? fwd.v[0].data() : nullptr;
   const double eps = 1e-5;
@@ -130,18 +134,21 @@ void run_case(int64_t rows, int C, Tail tail, bool train, int schedules) {
   INFO("rows " << rows << " C " << C << " tail " << tail_name(tail) << (train ? " training" : " eval"));
   const Case c(rows, C, tail, uint64_t(rows * 131 + C * 7 + int(tail)));
   const Out fwd_cpu = forward(c, train, nullptr);
-  const Out bwd_cpu = backward(c, train, fwd_cpu, true, nullptr);
-  const Out res_cpu = backward(c, train, fwd_cpu, false, nullptr);
+  const Out bwd_cpu = backward(c, train, fwd_cpu, Want::All, nullptr);
+  const Out res_cpu = backward(c, train, fwd_cpu, Want::ResidualOnly, nullptr);
+  const Out par_cpu = backward(c, train, fwd_cpu, Want::ParamsOnly, nullptr);
   Out fwd0, bwd0, res0;
   for (int s = 0; s < schedules; ++s) {
     INFO("schedule " << s);
     const Out fwd = forward(c, train, &kSchedules[s]);
-    const Out bwd = backward(c, train, fwd_cpu, true, &kSchedules[s]);
-    const Out res = backward(c, train, fwd_cpu, false, &kSchedules[s]);
+    const Out bwd = backward(c, train, fwd_cpu, Want::All, &kSchedules[s]);
+    const Out res = backward(c, train, fwd_cpu, Want::ResidualOnly, &kSchedules[s]);
     if (s == 0) {
       check_close(fwd, fwd_cpu, "forward");
       check_close(bwd, bwd_cpu, "backward");
       check_close(res, res_cpu, "backward, residual gradient only");
+      check_close(backward(c, train, fwd_cpu, Want::ParamsOnly, &kSchedules[s]), par_cpu,
+                  "backward, dgamma and dbeta without dx");
       fwd0 = fwd, bwd0 = bwd, res0 = res;
     } else {
       CHECK(fwd == fwd0);
@@ -159,7 +166,7 @@ TEST_CASE("emu bn: block bodies equal the CPU kernels, the same bits under every
   // 1*9*7 rows: one reduction chunk; 3*12*9: two (of 162 rows), neither a multiple of the 8
   // row lanes; channels across the 32-wide tiles of the reductions.
   for (int64_t rows : {int64_t(1 * 9 * 7), int64_t(3 * 12 * 9)})
-    for (int C : {1, 5, 33, 40})
+    for (int C : {1, 5, 33, 40, 130})  // 130: two blocks of the per-channel bodies (128 threads)
       for (Tail tail : kTails)
         for (bool train : {true, false}) run_case(rows, C, tail, train, 3);
 }

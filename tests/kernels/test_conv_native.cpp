@@ -489,3 +489,27 @@ TEST_CASE("emu ldmatrix.x4: every lane gets its fragment words by the documented
       CHECK(out[size_t(lane * 4 + j)] == in[size_t(row * 8 + word)]);
     }
 }
+
+namespace {
+// ldmatrix with every lane's row address one word off: 4-byte but not 16-byte aligned.
+struct MisalignedLdmatrixBody {
+  template <typename Ctx>
+  static void run(Ctx& ctx, const int&) {
+    emu::SharedArray<uint32_t> s = ctx.template shared<uint32_t>(160);
+    auto addr = ctx.template regs<int, 1>();
+    auto d = ctx.template regs<uint32_t, 4>();
+    ctx.for_each_thread([&](emu::Thread t) {
+      for (int i = t.id; i < 160; i += 32) s[i] = uint32_t(i);
+    });
+    ctx.barrier();
+    ctx.for_each_thread([&](emu::Thread t) { addr[t][0] = (t.id % 8) * 8 + 1; });
+    ctx.ldmatrix_x4(d, 0, s, addr, 0);
+    ctx.end_block();
+  }
+};
+}  // namespace
+
+TEST_CASE("emu ldmatrix: a row address that is not 16-byte aligned is an error", "[emu]") {
+  CHECK_THROWS_WITH(emu::run_grid<MisalignedLdmatrixBody>(emu::Dim3{1, 1, 1}, emu::Dim3{32, 1, 1}, 160 * 4, 0),
+                    Catch::Contains("16-byte aligned"));
+}

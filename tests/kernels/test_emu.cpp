@@ -187,6 +187,11 @@ TEST_CASE("emu: misuse of the execution context is an error, not a silent result
   CHECK_THROWS_WITH(run(Misuse::SharedOutOfRange), Catch::Contains("out of range"));
   CHECK_THROWS_WITH(run(Misuse::SharedOverflow), Catch::Contains("more shared memory"));
   CHECK_NOTHROW(run(Misuse::None));  // the same body used correctly
+  // Grid and block extents beyond CUDA's launch limits.
+  CHECK_THROWS_WITH(emu::run_grid<MisuseBody>(emu::Dim3{1, 65536, 1}, emu::Dim3{4, 1, 1}, 16, Misuse::None),
+                    Catch::Contains("beyond CUDA's limits"));
+  CHECK_THROWS_WITH(emu::run_grid<MisuseBody>(emu::Dim3{1, 1, 1}, emu::Dim3{1, 1, 65}, 16, Misuse::None),
+                    Catch::Contains("beyond CUDA's limits"));
   // A launch asking for more than the 48 KiB of dynamic shared memory a GPU grants by default.
   CHECK_THROWS_WITH(emu::run_grid<MisuseBody>(emu::Dim3{1, 1, 1}, emu::Dim3{4, 1, 1}, 48 * 1024 + 16, Misuse::None),
                     Catch::Contains("48 KiB"));
