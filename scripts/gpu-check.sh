@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check, for a machine with an NVIDIA GPU: configure and build with every core for
 # this GPU's architecture only, run every test including [cuda], time hrnet-bench model for
-# W32 and W48 at 256x192 (batch 32 and 1), the op table (cuDNN / cuBLAS per conv shape) and
-# the kernels table (native convs against cuDNN, the fused exchange unit against the unfused
-# sequence),
+# W32 and W48 at 256x192 (batch 32 and 1), the op table (cuDNN / cuBLAS per conv shape), the
+# kernels tables (native convs against cuDNN, the fused exchange unit against the unfused
+# sequence, our BN against cuDNN's) and the W32 step with the kernel registry choosing, then
 # compare with PyTorch on the same GPU when it is installed, and print one report (also
 # written to build/gpu/gpu-check-report.txt). Sized to finish within 9 minutes on an
 # H100 machine with 16 cores: every step is cut off at its own cap and at DEADLINE, so the
@@ -70,6 +70,13 @@ run() {
   section "hrnet-bench kernels W32 256x192 batch 32 (native convs vs cuDNN, fused exchange unit, BN vs cuDNN)"
   run --cap 120 "$BENCH" kernels --width 32 --image-height 256 --image-width 192 --batch 32 --warmup 2 --repeat 5 \
       --json "$BUILD/kernels_w32.json"
+
+  section "hrnet-bench model W32 256x192 with the kernel registry choosing per conv shape (HRNET_KERNELS=auto)"
+  # The same step as above with our convolutions wherever the registry finds them correct and
+  # faster (its choices go to $BUILD/kernels.json); compare with the cuDNN-only run above.
+  HRNET_KERNELS=auto HRNET_KERNEL_CACHE="$BUILD/kernels.json" run --cap 120 "$BENCH" model \
+      --cfg experiments/coco/hrnet/w32_256x192_adam_lr1e-3.yaml --device cuda --batch 32 --warmup 3 --repeat 10 \
+      --json "$BUILD/bench_w32_registry.json"
 
   # The CPU suite after the GPU measurements (it needs no GPU, but with one present pinned
   # memory is live), so that a slow CPU suite cannot crowd them out of the budget.
