@@ -46,7 +46,7 @@ struct ExchangeForwardBlock {
         const float v = exchange_affine(tm, c, tm.x[((n * Hl + (h >> s)) * Wl + (w >> s)) * d.C + c]);
         acc = k == 0 ? v : acc + v;  // starts from v_0, not 0 + v_0 (a -0 stays -0, as in add)
       }
-      p.y[i] = relu_value(acc);
+      emu::GlobalPtr<float>(p.y)[i] = relu_value(acc);  // race-checked between blocks in the emulator
     });
     ctx.end_block();
   }
@@ -120,8 +120,9 @@ struct ExchangeBackwardBlock {
         for (int q = t.y; q < side * side; q += kRows) {
           const int hl = (h0 >> s) + q / side, wl = (w0 >> s) + q % side;
           if (hl >= Hl || wl >= Wl) continue;
-          float* dst = tm.dx + ((n * Hl + hl) * Wl + wl) * d.C + c;
-          float acc = *dst;
+          // Through GlobalPtr: the emulator checks that no other block touches this element.
+          const emu::GlobalPtr<float> dst(tm.dx + ((n * Hl + hl) * Wl + wl) * d.C + c);
+          float acc = dst[0];
           for (int i = 0; i < b; ++i) {
             const int h = (hl << s) + i;
             if (h >= d.H) break;
@@ -131,7 +132,7 @@ struct ExchangeBackwardBlock {
               acc = exchange_grad_step(tm, c, acc, float(gs[((h - h0) * T + (w - w0)) * kLanes + t.x]));
             }
           }
-          *dst = acc;
+          dst[0] = acc;
         }
       }
     });
