@@ -26,7 +26,11 @@ std::string conv_native_unsupported(const ConvDesc& d) {
   if (d.stride != 1 && d.stride != 2) return "stride must be 1 or 2";
   if (d.Ho != conv_out_size(d.H, d.K, d.stride) || d.Wo != conv_out_size(d.W, d.K, d.stride))
     return "output extent does not follow from the input, kernel and stride";
-  if (d.patch() > (int64_t(1) << 30) || d.rows() > (int64_t(1) << 36)) return "too large for one grid";
+  // Row and k indices are split with 32-bit arithmetic (problems.h): every GEMM index below 2^31.
+  const int64_t limit = int64_t(1) << 31;
+  if (d.patch() >= limit || d.rows() >= limit || d.in_elems() / d.Cin >= limit ||
+      int64_t(d.K) * d.K * d.Cout >= limit)
+    return "too large: the GEMM indices must stay below 2^31";
   // Per-pass grid limits are checked at launch (check_grid).
   return "";
 }

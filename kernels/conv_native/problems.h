@@ -38,13 +38,26 @@ struct ConvEpilogue {
 struct Pixel {
   int n, h, w;
 };
+// In 32-bit unsigned arithmetic: a 64-bit division is a long software routine on a GPU, and
+// every row index of a supported problem is below 2^31 (conv_native_unsupported checks it).
 HR_HD Pixel pixel_of(int64_t m, int H, int W) {
+  const uint32_t mm = uint32_t(m), w = uint32_t(W), h = uint32_t(H);
+  const uint32_t r = mm / w;
   Pixel p;
-  p.w = int(m % W);
-  const int64_t r = m / W;
-  p.h = int(r % H);
-  p.n = int(r / H);
+  p.w = int(mm - r * w);
+  p.n = int(r / h);
+  p.h = int(r - uint32_t(p.n) * h);
   return p;
+}
+
+// k = tap * C + c for a GEMM k index below 2^31: the tap and the channel, 32-bit.
+struct TapChannel {
+  int tap, c;
+};
+HR_HD TapChannel split_k(int64_t k, int C) {
+  const uint32_t kk = uint32_t(k), cc = uint32_t(C);
+  const uint32_t tap = kk / cc;
+  return {int(tap), int(kk - tap * cc)};
 }
 
 // What the convolution does to each input value as it gathers it (training fusion of the
@@ -85,8 +98,8 @@ struct ConvForward {
   HR_HD int64_t K() const { return d.patch(); }
   HR_HD float a(int64_t m, int64_t k) const {
     const Pixel p = pixel_of(m, d.Ho, d.Wo);
-    const int ci = int(k % d.Cin), tap = int(k / d.Cin);
-    return conv_input_at(d, x, p.n, p.h, p.w, tap / d.K, tap % d.K, ci, pro);
+    const TapChannel tc = split_k(k, d.Cin);
+    return conv_input_at(d, x, p.n, p.h, p.w, tc.tap / d.K, tc.tap % d.K, tc.c, pro);
   }
   HR_HD float b(int64_t k, int n) const { return w[int64_t(n) * d.patch() + k]; }
   HR_HD void store(int64_t m, int n, float v, int /*split*/) const {
@@ -131,7 +144,8 @@ struct ConvBackwardData {
   // ho * s - pad + kh == hi: the tap contributes only where that division is exact.
   HR_HD float a(int64_t m, int64_t k) const {
     const Pixel p = pixel_of(m, d.H, d.W);
-    const int co = int(k % d.Cout), tap = int(k / d.Cout);
+    const TapChannel tc = split_k(k, d.Cout);
+    const int co = tc.c, tap = tc.tap;
     const int th = p.h + d.pad() - tap / d.K, tw = p.w + d.pad() - tap % d.K;
     if (th < 0 || tw < 0 || th % d.stride != 0 || tw % d.stride != 0) return 0.f;
     const int ho = th / d.stride, wo = tw / d.stride;
@@ -139,7 +153,8 @@ struct ConvBackwardData {
     return dy[((int64_t(p.n) * d.Ho + ho) * d.Wo + wo) * d.Cout + co];
   }
   HR_HD float b(int64_t k, int n) const {
-    const int co = int(k % d.Cout), tap = int(k / d.Cout);
+    const TapChannel tc = split_k(k, d.Cout);
+    const int co = tc.c, tap = tc.tap;
     return w[(int64_t(co) * d.K * d.K + tap) * d.Cin + n];
   }
   HR_HD void store(int64_t m, int n, float v, int /*split*/) const { dx[m * d.Cin + n] += v; }
