@@ -85,7 +85,7 @@ struct ApplyBlock : ElementGrid {
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const ApplyParams& p) {
     for_each_element(ctx, p.n, [&](int64_t i) {
-      const int c = int(i % p.C);
+      const int c = int(index_mod(i, p.C));
       p.y[i] = bn_act_apply(bn_apply(p.x[i], p.mean[c], p.invstd[c], p.gamma[c], p.beta[c]), p.act.residual, i,
                             p.act.relu);
     });
@@ -264,7 +264,7 @@ struct TrainDxBlock : ElementGrid {
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const TrainDxParams& p) {
     for_each_element(ctx, p.n, [&](int64_t i) {
-      const int c = int(i % p.C);
+      const int c = int(index_mod(i, p.C));
       const float g = bn_act_grad(p.y_relu, p.dy, i);
       if (p.dresidual) p.dresidual[i] += g;
       if (!p.dx) return;
@@ -291,7 +291,7 @@ struct EvalDxBlock : ElementGrid {
   template <typename Ctx>
   static HR_EMU_DEV void run(Ctx& ctx, const EvalDxParams& p) {
     for_each_element(ctx, p.n, [&](int64_t i) {
-      const int c = int(i % p.C);
+      const int c = int(index_mod(i, p.C));
       const float g = bn_act_grad(p.y_relu, p.dy, i);
       if (p.dresidual) p.dresidual[i] += g;
       if (p.dx) p.dx[i] += float(double(g) * double(p.gamma[c]) * p.invstd[c]);

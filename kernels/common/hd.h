@@ -17,3 +17,19 @@
 #else
 #define HR_UNROLL
 #endif
+
+#include <cstdint>
+
+namespace hr::kern {
+
+// i / m and i % m for non-negative i and positive m, in 32-bit arithmetic whenever both fit:
+// a 64-bit division is a long software routine on a GPU, and element indices of HRNet's
+// tensors stay far below 2^31. The results are those of the 64-bit operators.
+HR_HD int64_t index_div(int64_t i, int64_t m) {
+  return ((i | m) >> 31) == 0 ? int64_t(uint32_t(i) / uint32_t(m)) : i / m;
+}
+HR_HD int64_t index_mod(int64_t i, int64_t m) {
+  return ((i | m) >> 31) == 0 ? int64_t(uint32_t(i) % uint32_t(m)) : i % m;
+}
+
+}  // namespace hr::kern

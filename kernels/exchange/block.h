@@ -34,10 +34,12 @@ struct ExchangeForwardBlock {
       const ExchangeDesc<float>& d = p.d;
       const int64_t i = base + t.id;
       if (i >= elements(d)) return;
-      const int c = int(i % d.C);
-      const int64_t pix = i / d.C;
-      const int w = int(pix % d.W), h = int((pix / d.W) % d.H);
-      const int64_t n = pix / (int64_t(d.W) * d.H);
+      const int c = int(index_mod(i, d.C));
+      const int64_t pix = index_div(i, d.C);
+      const int64_t row = index_div(pix, d.W);  // n * H + h
+      const int w = int(pix - row * d.W);
+      const int64_t n = index_div(row, d.H);
+      const int h = int(row - n * d.H);
       float acc = 0.f;
       for (int k = 0; k < d.count; ++k) {
         const ExchangeTerm<float>& tm = d.term[k];

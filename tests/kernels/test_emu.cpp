@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/common/error.h"
+#include "kernels/common/hd.h"
 #include "kernels/emu/cpu_block.h"
 
 using namespace hr;
@@ -233,4 +234,14 @@ TEST_CASE("emu race check: two blocks writing one global element is an error", "
   plain[0] = 1.f;
   plain[0] = 2.f;
   CHECK(out[0] == 2.f);
+}
+
+TEST_CASE("index_div / index_mod equal the 64-bit operators on both sides of 2^31", "[emu]") {
+  const int64_t big = int64_t(1) << 31;
+  for (int64_t i : {int64_t(0), int64_t(1), int64_t(12345), big - 1, big, big + 7, int64_t(5) << 40})
+    for (int64_t m : {int64_t(1), int64_t(3), int64_t(17), int64_t(384), big - 1, big + 3}) {
+      INFO("i " << i << " m " << m);
+      CHECK(kern::index_div(i, m) == i / m);
+      CHECK(kern::index_mod(i, m) == i % m);
+    }
 }
