@@ -72,6 +72,21 @@ inline T act_tail(T v, const T* residual, int64_t i) {
   return v;
 }
 
+// The forward's per-element pass, training and eval alike: y = act(bn_apply(x)) with the
+// statistics the mode uses.
+template <typename T>
+void apply_pass(int64_t rows, int C, const T* x, const T* mean, const T* invstd, const T* gamma, const T* beta,
+                const BnAct<T>& act, T* y) {
+  with_flags(act.residual != nullptr, act.relu, [&](auto res, auto relu) {
+    parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
+      for (int64_t r = b; r < e; ++r)
+        for (int c = 0; c < C; ++c)
+          y[r * C + c] = act_tail<res(), relu()>(bn_apply(x[r * C + c], mean[c], invstd[c], gamma[c], beta[c]),
+                                                 act.residual, r * C + c);
+    });
+  });
+}
+
 }  // namespace
 
 template <typename T>
@@ -101,14 +116,7 @@ void bn_forward_train_cpu(int64_t rows, int C, const T* x, const T* gamma, const
     if (running_mean) running_mean[c] = bn_running_update(running_mean[c], momentum, mean[c]);
     if (running_var) running_var[c] = bn_running_update(running_var[c], momentum, var * unbias);
   }
-  with_flags(act.residual != nullptr, act.relu, [&](auto res, auto relu) {
-    parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
-      for (int64_t r = b; r < e; ++r)
-        for (int c = 0; c < C; ++c)
-          y[r * C + c] = act_tail<res(), relu()>(bn_apply(x[r * C + c], save_mean[c], save_invstd[c], gamma[c], beta[c]),
-                                                 act.residual, r * C + c);
-    });
-  });
+  apply_pass(rows, C, x, save_mean, save_invstd, gamma, beta, act, y);
 }
 
 template <typename T>
@@ -116,14 +124,7 @@ void bn_forward_eval_cpu(int64_t rows, int C, const T* x, const T* gamma, const 
                          const T* running_mean, const T* running_var, double eps, T* y, const BnAct<T>& act) {
   std::vector<T> invstd(C);
   for (int c = 0; c < C; ++c) invstd[c] = T(bn_invstd(double(running_var[c]), eps));
-  with_flags(act.residual != nullptr, act.relu, [&](auto res, auto relu) {
-    parallel_for(rows, kRowGrain, [&](int64_t b, int64_t e, int) {
-      for (int64_t r = b; r < e; ++r)
-        for (int c = 0; c < C; ++c)
-          y[r * C + c] = act_tail<res(), relu()>(bn_apply(x[r * C + c], running_mean[c], invstd[c], gamma[c], beta[c]),
-                                                 act.residual, r * C + c);
-    });
-  });
+  apply_pass(rows, C, x, running_mean, invstd.data(), gamma, beta, act, y);
 }
 
 template <typename T>

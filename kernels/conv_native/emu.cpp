@@ -2,7 +2,6 @@
 // (igemm_f32.h, igemm_bf16.h, reduce.h), scheduled block by block on the host.
 #include <vector>
 
-#include "kernels/batchnorm/moments_block.h"
 #include "kernels/conv_native/conv_native.h"
 #include "kernels/conv_native/igemm_bf16.h"
 #include "kernels/conv_native/igemm_f32.h"
@@ -56,15 +55,9 @@ void conv_native_forward_fused_emu(const ConvDesc& d, const float* x, const floa
 void conv_native_forward_stats_emu(const ConvDesc& d, const float* x, const float* w, float* y, NativeMath math,
                                    double* mean, double* var, const emu::EmuOptions& opt) {
   native::check_supported(d, "conv_native_forward_stats_emu");
-  const int tiles = int((d.rows() + 63) / 64);
-  std::vector<double> partial(size_t(tiles) * size_t(d.Cout) * 3);
+  std::vector<double> partial(native::stats_partial_count(d));
   run_gemm(native::ConvForward{d, x, w, y}, math, 1, opt, partial.data());
-  MomentsParams mp;
-  mp.C = d.Cout;
-  mp.chunks = tiles;
-  mp.partial = partial.data();
-  mp.mean = mean;
-  mp.var = var;
+  const MomentsParams mp = native::stats_merge_params(d, partial.data(), mean, var);
   emu::run_grid<MomentsMergeBlock>(MomentsMergeBlock::grid(mp), MomentsMergeBlock::block(), 0, mp, opt);
 }
 

@@ -1,5 +1,4 @@
 // Native convolution forward on the GPU (block bodies in igemm_*.h).
-#include "kernels/batchnorm/moments_block.h"
 #include "kernels/conv_native/launch.cuh"
 #include "kernels/conv_native/native_check.h"
 
@@ -27,15 +26,9 @@ void conv_native_forward_stats_cuda(const ConvDesc& d, const float* x, const flo
                                     double* mean, double* var, Workspace& ws, Stream stream) {
   const char* fn = "conv_native_forward_stats_cuda";
   native::check_supported(d, fn);
-  const int tiles = int((d.rows() + 63) / 64);
-  double* partial = static_cast<double*>(ws.get(size_t(tiles) * size_t(d.Cout) * 3 * sizeof(double)));
+  double* partial = static_cast<double*>(ws.get(native::stats_partial_count(d) * sizeof(double)));
   native::launch_gemm(native::ConvForward{d, x, w, y}, math, 1, stream, fn, d, partial);
-  MomentsParams mp;
-  mp.C = d.Cout;
-  mp.chunks = tiles;
-  mp.partial = partial;
-  mp.mean = mean;
-  mp.var = var;
+  const MomentsParams mp = native::stats_merge_params(d, partial, mean, var);
   emu::launch<MomentsMergeBlock>(MomentsMergeBlock::grid(mp), MomentsMergeBlock::block(), 0, mp, stream);
   cuda_check(cudaGetLastError(), fn, [&] { return describe_conv(d) + ", statistics merge"; });
 }

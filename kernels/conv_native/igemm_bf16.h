@@ -44,6 +44,7 @@ struct IgemmBf16Block {
   static constexpr int kLdw = kPairs + 4;  // padded row, in words
   static_assert(kLdw % 4 == 0, "ldmatrix needs 16-byte aligned rows");
   static constexpr int kKTile = kTK;
+  static_assert(kTM == kStatsTileRows, "the fused statistics count one partial per M tile");
   static constexpr int kAcc = kMi * kNi * emu::mma16816::kCRegs;
   static constexpr int kStage = kTM * kPairs / kThreads;  // staged words per thread and operand
 

@@ -51,6 +51,7 @@ struct IgemmF32Block {
   static constexpr int kLd = kTM + 1;  // padded rows: a warp's [k][r] stores hit 32 banks
   static_assert(kTM == kTN, "one padded row length serves both tiles");
   static constexpr int kKTile = kTK;  // splits of K are cut at multiples of this
+  static_assert(kTM == kStatsTileRows, "the fused statistics count one partial per M tile");
 
   static HR_HD int shared_bytes() {
     return 2 * emu::shared_align(int(sizeof(float)) * kTK * kLd) + TileStats<kTM, kTN>::shared_bytes();

@@ -10,6 +10,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/batchnorm/moments_block.h"
+#include "kernels/common/conv_shape.h"
 #include "kernels/emu/thread.h"
 
 namespace hr::kern::native {
@@ -47,5 +49,21 @@ struct TileStats {
     });
   }
 };
+
+// The statistics of a forward of d: one partial (rows, mean, M2) per 64-row tile and output
+// channel, and the merge of the tiles in order into mean and var (MomentsMergeBlock), the
+// same for the emulator and CUDA entry points.
+constexpr int kStatsTileRows = 64;  // the forward blocks' M tile (checked where they launch)
+inline int stats_tiles(const ConvDesc& d) { return int((d.rows() + kStatsTileRows - 1) / kStatsTileRows); }
+inline size_t stats_partial_count(const ConvDesc& d) { return size_t(stats_tiles(d)) * size_t(d.Cout) * 3; }
+inline MomentsParams stats_merge_params(const ConvDesc& d, double* partial, double* mean, double* var) {
+  MomentsParams mp;
+  mp.C = d.Cout;
+  mp.chunks = stats_tiles(d);
+  mp.partial = partial;
+  mp.mean = mean;
+  mp.var = var;
+  return mp;
+}
 
 }  // namespace hr::kern::native
