@@ -11,6 +11,7 @@
 // The k order of each GEMM is the order of its fmaf chain in the f32 path, so the serial
 // references in the tests loop over k the same way.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/common/conv_shape.h"

@@ -1,7 +1,13 @@
-// The fused exchange-unit sum's block bodies run through the CPU grid emulator.
+// The fused exchange-unit sum's and the fused inference unit's block bodies run through the
+// CPU grid emulator.
+#include <string>
+
+#include "kernels/common/error.h"
 #include "kernels/emu/cpu_block.h"
 #include "kernels/exchange/block.h"
 #include "kernels/exchange/exchange.h"
+#include "kernels/exchange/unit.h"
+#include "kernels/exchange/unit_block.h"
 
 namespace hr::kern {
 
@@ -15,6 +21,13 @@ void exchange_backward_emu(const ExchangeDesc<float>& d, const float* y, const f
   exchange_check(d, "exchange_backward_emu", false);
   using B = ExchangeBackwardBlock;
   emu::run_grid<B>(B::grid(d), B::block(), B::shared_bytes(d), B::Params{d, y, dy}, opt);
+}
+
+void exchange_unit_forward_emu(const ExchangeUnitDesc& d, float* y, const emu::EmuOptions& opt) {
+  const std::string why = exchange_unit_unsupported(d);
+  if (!why.empty()) throw Error("exchange_unit_forward_emu: " + why + " (" + describe_exchange_unit(d) + ")");
+  using B = ExchangeUnitBlock;
+  emu::run_grid<B>(B::grid(d), B::block(), B::shared_bytes(), B::Params{d, y}, opt);
 }
 
 }  // namespace hr::kern

@@ -24,10 +24,13 @@
 #include "kernels/emu/cpu_block.h"
 #include "kernels/emu/mma_layout.h"
 #include "kernels/emu/mma_probe.h"
+#include "tests/support/float_compare.h"
 #include "tests/support/random_floats.h"
 
 using namespace hr;
+using test::mismatches;
 using test::random_floats;
+using test::rel_max;
 using kern::ConvDesc;
 using kern::NativeMath;
 using emu::EmuOptions;
@@ -74,25 +77,6 @@ const ConvCase kCases[] = {{1, 5, 7, 3, 5, 3, 2},   {2, 9, 7, 5, 7, 3, 1},   {1,
                            {1, 3, 3, 1, 1, 3, 1}};
 
 ConvDesc desc_of(const ConvCase& c) { return kern::make_conv_desc(c.N, c.H, c.W, c.Cin, c.Cout, c.K, c.stride); }
-
-// max |a - b| over max |b|
-double rel_max(const std::vector<float>& a, const std::vector<float>& b) {
-  double m = 0, s = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    m = std::max(m, double(std::abs(a[i] - b[i])));
-    s = std::max(s, double(std::abs(b[i])));
-  }
-  return m / (s + 1e-30);
-}
-
-// How many elements differ in their bits (NaN counts as differing), so a failure prints a
-// number instead of two whole tensors.
-size_t mismatches(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return std::max(a.size(), b.size());
-  size_t n = 0;
-  for (size_t i = 0; i < a.size(); ++i) n += emu::float_bits(a[i]) != emu::float_bits(b[i]);
-  return n;
-}
 
 const NativeMath kMaths[] = {NativeMath::F32, NativeMath::BF16, NativeMath::BF16Pipelined};
 
