@@ -20,6 +20,7 @@
 #include "kernels/conv_native/problems.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/exchange/exchange.h"
+#include "kernels/exchange/unit.h"
 #include "kernels/upsample/upsample.h"
 #include "kernels_list.h"
 #include "kernels_table.h"
@@ -41,19 +42,19 @@ struct UpTerm {
 struct Unit {
   const ExchangeShape& e;
   int64_t n = 0;  // elements of the output
-  Tensor ident, out_unfused, out_native, out_lib, sum_unfused, sum_fused;
+  Tensor ident, out_unfused, out_native, out_lib, out_unit, sum_unfused, sum_fused;
   std::vector<UpTerm> ups;
 };
 
 Tensor dev(const Tensor& host) { return host.to(Device::CUDA); }
 
 Unit make_unit(const ExchangeShape& e, Rng& rng) {
-  Unit u{e};
+  Unit u{e, 0, {}, {}, {}, {}, {}, {}, {}, {}};
   const int Ho = e.h[size_t(e.out)], Wo = e.w[size_t(e.out)], Co = e.c[size_t(e.out)];
   const Shape full{e.N, Ho, Wo, Co};
   u.n = full.numel();
   u.ident = dev(randn(full, rng));
-  for (Tensor* t : {&u.out_unfused, &u.out_native, &u.out_lib, &u.sum_unfused, &u.sum_fused})
+  for (Tensor* t : {&u.out_unfused, &u.out_native, &u.out_lib, &u.out_unit, &u.sum_unfused, &u.sum_fused})
     *t = Tensor::zeros(full, DType::f32, Device::CUDA);
   for (int j = e.out + 1; j < e.branches; ++j) {
     UpTerm t;
@@ -157,6 +158,20 @@ void run_lib_fused(Unit& u, cuda::DeviceWorkspace& ws) {
   kern::exchange_forward_cuda(sum_desc(u, true, low), u.out_lib.data<float>(), kStream);
 }
 
+// The whole output in one kernel (kernels/exchange/unit.h): the identity and every up term's
+// 1x1 conv at low resolution with BN folded, broadcast, summed, ReLU.
+void run_unit(Unit& u) {
+  kern::ExchangeUnitDesc d;
+  d.N = u.e.N, d.H = u.e.h[size_t(u.e.out)], d.W = u.e.w[size_t(u.e.out)], d.C = u.e.c[size_t(u.e.out)];
+  d.count = 1 + int(u.ups.size());
+  d.term[0].x = u.ident.data<float>();
+  for (size_t i = 0; i < u.ups.size(); ++i) {
+    const UpTerm& t = u.ups[i];
+    d.term[i + 1] = {t.x.data<float>(), t.w.data<float>(), t.scale.data<float>(), t.shift.data<float>(), t.d, t.log2};
+  }
+  kern::exchange_unit_forward_cuda(d, u.out_unit.data<float>(), kStream);
+}
+
 // The sum alone, as training runs it: on the BN outputs zb (filled by run_unfused).
 void run_sum_unfused(Unit& u) { upsample_add_chain(u, u.sum_unfused.data<float>()); }
 
@@ -178,11 +193,11 @@ int run_exchange_table(const KernelsOptions& o, const HrnetGeometry& g, nlohmann
   fmt::print("'x' is unfused time / fused time (above 1: fused is faster). Sum only: the training path's "
              "sum of BN outputs (upsample + add + add_relu against the fused sum kernel).\n\n");
   fmt::print("| label | count | output | up | unfused ms | native fused ms | lib conv + fused sum ms | "
-             "sum unfused ms | sum fused ms |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+             "native unit ms | sum unfused ms | sum fused ms |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
   const auto timer = [&](const std::function<void()>& f) { return cuda::time_ms(f, o.warmup, o.repeat); };
   Rng rng(4242);
   int failures = 0;
-  double tot[5] = {0, 0, 0, 0, 0};
+  double tot[6] = {0, 0, 0, 0, 0, 0};
   for (const ExchangeShape& e : hrnet_exchange_shapes(g)) {
     if (e.up_terms() == 0 || !label_selected(e.label, o.filter)) continue;
     Unit u = make_unit(e, rng);
@@ -190,12 +205,14 @@ int run_exchange_table(const KernelsOptions& o, const HrnetGeometry& g, nlohmann
     run_unfused(u, ws);
     run_native(u);
     run_lib_fused(u, ws);
+    run_unit(u);
     run_sum_unfused(u);
     run_sum_fused(u);
     const double err_native = error_vs(u.out_unfused, u.out_native), err_lib = error_vs(u.out_unfused, u.out_lib);
-    const double err_sum = error_vs(u.sum_unfused, u.sum_fused);
+    const double err_unit = error_vs(u.out_unfused, u.out_unit), err_sum = error_vs(u.sum_unfused, u.sum_fused);
     const bool ok_native = err_native <= kTolerance, ok_lib = err_lib <= kTolerance, ok_sum = err_sum <= kTolerance;
-    failures += !ok_native + !ok_lib + !ok_sum;
+    const bool ok_unit = err_unit <= kTolerance;
+    failures += !ok_native + !ok_lib + !ok_unit + !ok_sum;
     // A workspace per run: DeviceWorkspace keeps what it hands out until it dies, so one shared
     // across the timed runs would make every library call allocate inside the timed region.
     const double t_unf = timer([&] {
@@ -207,24 +224,27 @@ int run_exchange_table(const KernelsOptions& o, const HrnetGeometry& g, nlohmann
       cuda::DeviceWorkspace w;
       run_lib_fused(u, w);
     }) : 0;
+    const double t_unit = ok_unit ? timer([&] { run_unit(u); }) : 0;
     const double t_su = timer([&] { run_sum_unfused(u); });
     const double t_sf = ok_sum ? timer([&] { run_sum_fused(u); }) : 0;
-    const double t[5] = {t_unf, t_nat, t_lib, t_su, t_sf};
-    for (int k = 0; k < 5; ++k) tot[k] += e.count * t[k];
-    fmt::print("| {} | {} | N{} {}x{}x{} | {} | {:.3f} | {} | {} | {:.3f} | {} |\n", e.label, e.count, e.N,
+    const double t[6] = {t_unf, t_nat, t_lib, t_unit, t_su, t_sf};
+    for (int k = 0; k < 6; ++k) tot[k] += e.count * t[k];
+    fmt::print("| {} | {} | N{} {}x{}x{} | {} | {:.3f} | {} | {} | {} | {:.3f} | {} |\n", e.label, e.count, e.N,
                e.h[size_t(e.out)], e.w[size_t(e.out)], e.c[size_t(e.out)], e.up_terms(), t_unf,
-               timed_cell(ok_native, err_native, t_nat, t_unf), timed_cell(ok_lib, err_lib, t_lib, t_unf), t_su,
-               timed_cell(ok_sum, err_sum, t_sf, t_su));
+               timed_cell(ok_native, err_native, t_nat, t_unf), timed_cell(ok_lib, err_lib, t_lib, t_unf),
+               timed_cell(ok_unit, err_unit, t_unit, t_unf), t_su, timed_cell(ok_sum, err_sum, t_sf, t_su));
     std::fflush(stdout);
     results.push_back({{"table", "exchange"}, {"geometry", geometry_title(g)}, {"label", e.label},
                        {"count", e.count}, {"unfused_ms", t_unf}, {"native_fused_ms", t_nat},
                        {"native_fused_error", err_native}, {"lib_fused_sum_ms", t_lib},
-                       {"lib_fused_sum_error", err_lib}, {"sum_unfused_ms", t_su}, {"sum_fused_ms", t_sf},
+                       {"lib_fused_sum_error", err_lib}, {"native_unit_ms", t_unit},
+                       {"native_unit_error", err_unit}, {"sum_unfused_ms", t_su}, {"sum_fused_ms", t_sf},
                        {"sum_fused_error", err_sum}});
   }
   const auto ratio = [](double a, double b) { return b > 0 ? fmt::format(" ({:.2f}x)", a / b) : std::string(); };
-  fmt::print("| **total (count-weighted)** | | | | {:.3f} | {:.3f}{} | {:.3f}{} | {:.3f} | {:.3f}{} |\n\n", tot[0],
-             tot[1], ratio(tot[0], tot[1]), tot[2], ratio(tot[0], tot[2]), tot[3], tot[4], ratio(tot[3], tot[4]));
+  fmt::print("| **total (count-weighted)** | | | | {:.3f} | {:.3f}{} | {:.3f}{} | {:.3f}{} | {:.3f} | {:.3f}{} |\n\n",
+             tot[0], tot[1], ratio(tot[0], tot[1]), tot[2], ratio(tot[0], tot[2]), tot[3], ratio(tot[0], tot[3]), tot[4],
+             tot[5], ratio(tot[4], tot[5]));
   if (failures > 0) fmt::print("FAIL: {} fused exchange variants disagree with the unfused sequence\n\n", failures);
   return failures;
 }

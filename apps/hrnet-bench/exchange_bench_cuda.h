@@ -13,6 +13,8 @@ namespace hr::bench {
 //                  broadcast from low resolution, accumulated, ReLU on the last
 //   lib + fused sum  per up term the library 1x1 conv, then the fused sum kernel with BN in its
 //                  affine slot (kernels/exchange)
+//   native unit    one kernel for the whole output (kernels/exchange/unit.h): the identity and
+//                  every up term's 1x1 conv at low resolution, BN folded, broadcast, ReLU
 // and the sum alone as training runs it (upsample + adds + add_relu against exchange_forward).
 // Each fused variant is checked against the unfused output before it is timed (FAIL: not
 // timed). Prints one markdown table; returns how many checks failed; appends JSON records.

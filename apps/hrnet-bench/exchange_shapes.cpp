@@ -40,22 +40,24 @@ ExchangeTraffic exchange_traffic(const ExchangeShape& e) {
     t.unfused += (in + low) + 2 * low + (low + full) + 3 * full;  // conv, BN, upsample, add
     t.native += in + 2 * full;                                    // accumulating conv
     t.lib_sum += (in + low) + low;                                // conv, then read by the sum
+    t.unit += in;                                                 // read once by the one kernel
   }
   t.native += 2 * full;   // the identity copy
   t.lib_sum += 2 * full;  // the sum reads the identity and writes the output
+  t.unit += 2 * full;     // so does the unit kernel
   return t;
 }
 
 std::string format_exchange_list(const HrnetGeometry& g) {
   std::string s = fmt::format("### exchange units: {}\n\n| label | count | output | up terms | down terms | "
-                              "bytes: unfused | native fused | lib conv + fused sum |\n|---|---:|---|---:|---:|---:|---:|---:|\n",
+                              "bytes: unfused | native fused | lib conv + fused sum | native unit |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n",
                               geometry_title(g));
   for (const ExchangeShape& e : hrnet_exchange_shapes(g)) {
     const ExchangeTraffic t = exchange_traffic(e);
     const auto bytes = [&](int64_t b) { return e.up_terms() > 0 ? fmt::format("{}", b) : std::string("-"); };
-    s += fmt::format("| {} | {} | N{} {}x{}x{} | {} | {} | {} | {} | {} |\n", e.label, e.count, e.N,
+    s += fmt::format("| {} | {} | N{} {}x{}x{} | {} | {} | {} | {} | {} | {} |\n", e.label, e.count, e.N,
                      e.h[size_t(e.out)], e.w[size_t(e.out)], e.c[size_t(e.out)], e.up_terms(), e.down_terms(),
-                     bytes(t.unfused), bytes(t.native), bytes(t.lib_sum));
+                     bytes(t.unfused), bytes(t.native), bytes(t.lib_sum), bytes(t.unit));
   }
   return s;
 }

@@ -33,7 +33,7 @@ struct ExchangeShape {
 std::vector<ExchangeShape> hrnet_exchange_shapes(const HrnetGeometry& g);
 
 // The --list table of them: label, count, output map, terms, bytes the unfused and the two
-// fused up paths move (see exchange_traffic).
+// fused variants move (see exchange_traffic).
 std::string format_exchange_list(const HrnetGeometry& g);
 
 // Bytes of the up paths and the sum of one output, f32, inference with BN, counted at the
@@ -44,9 +44,11 @@ std::string format_exchange_list(const HrnetGeometry& g);
 //   native:  the identity copied (read, write), then per up term an accumulating conv (read its
 //            input, read and write the full output);
 //   lib_sum: per up term the library conv (read the input, write the low-resolution output),
-//            then one fused sum (read the identity and every low-resolution term, write once).
+//            then one fused sum (read the identity and every low-resolution term, write once);
+//   unit:    one kernel (kernels/exchange/unit.h): read the identity and every up term's input,
+//            write the output once.
 struct ExchangeTraffic {
-  int64_t unfused = 0, native = 0, lib_sum = 0;
+  int64_t unfused = 0, native = 0, lib_sum = 0, unit = 0;
 };
 ExchangeTraffic exchange_traffic(const ExchangeShape& e);
 

@@ -130,6 +130,7 @@ TEST_CASE("kernels --list: the exchange units add up to the network's fuse layer
       up_terms += e.count * e.up_terms();
       const ExchangeTraffic t = exchange_traffic(e);
       if (e.up_terms() > 0) {
+        CHECK(t.unit < t.lib_sum);
         CHECK(t.lib_sum < t.native);
         CHECK(t.native < t.unfused);
       }
@@ -143,6 +144,7 @@ TEST_CASE("kernels --list: the exchange units add up to the network's fuse layer
   const ExchangeTraffic t = exchange_traffic(e);
   CHECK(t.unfused == (in + low) + 2 * low + (low + full) + 3 * full);
   CHECK(t.lib_sum == in + 2 * low + 2 * full);
+  CHECK(t.unit == in + 2 * full);
   CHECK(format_exchange_list(kernel_geometries(32, 256, 192, 32)[0]).find("| stage4 output 0 | 3 | N32 64x48x32 | 3 | 0 |") !=
         std::string::npos);
 }
