@@ -169,6 +169,40 @@ void copy(void* dst, bool dst_on_device, const void* src, bool src_on_device, si
   check(cudaMemcpy(dst, src, bytes, kind), "cudaMemcpy");
 }
 
+namespace {
+cudaStream_t copy_stream() {
+  static cudaStream_t s = [] {
+    cudaStream_t x = nullptr;
+    check(cudaStreamCreateWithFlags(&x, cudaStreamNonBlocking), "cudaStreamCreateWithFlags (copy stream)");
+    return x;
+  }();
+  return s;
+}
+cudaStream_t stream_of(StreamRole r) { return r == StreamRole::Copy ? copy_stream() : nullptr; }
+}  // namespace
+
+std::shared_ptr<void> record_mark(StreamRole on) {
+  cudaEvent_t e = nullptr;
+  check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+  std::shared_ptr<void> mark(static_cast<void*>(e), [](void* p) { cudaEventDestroy(static_cast<cudaEvent_t>(p)); });
+  check(cudaEventRecord(e, stream_of(on)), "cudaEventRecord");
+  return mark;
+}
+
+void wait_mark(StreamRole who, const std::shared_ptr<void>& mark) {
+  check(cudaStreamWaitEvent(stream_of(who), static_cast<cudaEvent_t>(mark.get()), 0), "cudaStreamWaitEvent");
+}
+
+void copy_to_device_on_copy_stream(void* dst, const void* src, size_t bytes) {
+  const cudaStream_t s = copy_stream();
+  PinnedCache& c = pinned_cache();
+  std::lock_guard<std::mutex> lock(c.m);
+  // From pageable memory cudaMemcpyAsync returns once the source is staged, so only a pinned
+  // source needs its block's event.
+  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync (copy stream)");
+  if (cudaEvent_t* e = pinned_event(c, const_cast<void*>(src), false)) check(cudaEventRecord(*e, s), "cudaEventRecord");
+}
+
 void memset_zero(void* p, size_t bytes) { check(cudaMemset(p, 0, bytes), "cudaMemset"); }
 
 CudaMemoryStats memory_stats() {

@@ -3,6 +3,7 @@
 // reports "built without CUDA") otherwise, so engine code never needs #ifdefs.
 #pragma once
 #include <cstddef>
+#include <memory>
 
 #include "engine/allocator.h"
 
@@ -20,6 +21,17 @@ void empty_cache();
 // loader allocates batches of a few sizes over and over; cudaHostAlloc costs milliseconds).
 void* pinned_alloc(size_t bytes);
 void pinned_free(void* p, size_t bytes);
+
+// The copy stream: a non-blocking stream of its own (created on first use), so host-to-device
+// copies on it run beside the kernels of the compute stream. Ordering between the two is the
+// caller's, through marks (an event recorded on one stream, waited for by the other; the
+// event is destroyed with the last copy of the pointer, which is safe while it is pending).
+enum class StreamRole { Compute, Copy };
+std::shared_ptr<void> record_mark(StreamRole on);
+void wait_mark(StreamRole who, const std::shared_ptr<void>& mark);
+// dst (device) <- src (host) on the copy stream; a pinned source block is not handed out
+// again before this copy has read it (as for copy()).
+void copy_to_device_on_copy_stream(void* dst, const void* src, size_t bytes);
 
 // Rounds a request to the block size the caching allocator hands out: 512-byte granules up
 // to 1 MiB, 2 MiB granules above. Exposed for tests.

@@ -19,6 +19,11 @@ CudaMemoryStats memory_stats() { return {}; }
 void empty_cache() {}
 void* pinned_alloc(size_t) { fail("cannot allocate pinned host memory: this build has no CUDA backend"); }
 void pinned_free(void*, size_t) {}
+std::shared_ptr<void> record_mark(StreamRole) { fail("cannot use CUDA streams: this build has no CUDA backend"); }
+void wait_mark(StreamRole, const std::shared_ptr<void>&) { fail("cannot use CUDA streams: this build has no CUDA backend"); }
+void copy_to_device_on_copy_stream(void*, const void*, size_t) {
+  fail("cannot copy to CUDA: this build has no CUDA backend");
+}
 void synchronize() {}
 double time_ms(const std::function<void()>&, int, int) { fail("cannot time on CUDA: this build has no CUDA backend"); }
 std::string device_description() { return ""; }

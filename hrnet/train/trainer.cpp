@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "datasets/pipeline/loader.h"
+#include "engine/upload.h"
 #include "engine/engine.h"
 #include "engine/io/file.h"
 #include "hrnet/from_config.h"
@@ -172,14 +173,26 @@ TrainResult train(const TrainOptions& opt) {
     const int64_t first_batch = st.batch;
     int64_t images_here = 0;  // trained in this run of the epoch (for the epoch's images/s)
 
+    // One batch ahead: batch t+1 is fetched and its upload started before step t is
+    // enqueued, so on CUDA its copies run beside step t's kernels (engine/upload.h). data_s is
+    // the time a step waited for the loader.
     Clock::time_point t_end = Clock::now();
-    while (auto batch = loader.next()) {
-      const double data_s = seconds_since(t_end);
+    const auto upload = [&](const data::Batch& b) {
+      return Upload::start({b.input, b.target, b.target_weight}, opt.device);
+    };
+    std::optional<data::Batch> batch = loader.next();
+    double data_s = seconds_since(t_end);
+    Upload uploaded = batch ? upload(*batch) : Upload{};
+    while (batch) {
       const int64_t step = st.global_step + 1;
-      const Var out = net->forward(Var(batch->input.to(opt.device)));
-      const Tensor target = batch->target.to(opt.device);
-      const Var loss = ops::joints_mse_loss(out, target, batch->target_weight.to(opt.device),
-                                            c.loss.use_target_weight);
+      const std::vector<Tensor> dev = uploaded.take();
+      const Clock::time_point wait_start = Clock::now();
+      std::optional<data::Batch> next = loader.next();
+      const double next_data_s = seconds_since(wait_start);
+      Upload next_uploaded = next ? upload(*next) : Upload{};
+
+      const Var out = net->forward(Var(dev[0]));
+      const Var loss = ops::joints_mse_loss(out, dev[1], dev[2], c.loss.use_target_weight);
       const double loss_v = loss.value().item();
       if (!std::isfinite(loss_v)) {
         current_tape().clear();
@@ -231,6 +244,9 @@ TrainResult train(const TrainOptions& opt) {
         result.has_best = st.has_best, result.best_metric = st.best_metric, result.metric_name = st.metric_name;
         return result;
       }
+      batch = std::move(next);
+      uploaded = std::move(next_uploaded);
+      data_s = next_data_s;
     }
     progress.end_epoch({epoch, st.batch, nb, loss_m.avg, acc_m.avg, optimizer->lr(),
                         double(images_here) / std::max(seconds_since(epoch_start), 1e-9), 0.0});

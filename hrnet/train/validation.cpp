@@ -6,6 +6,7 @@
 #include "datasets/pipeline/loader.h"
 #include "engine/layout.h"
 #include "engine/ops.h"
+#include "engine/upload.h"
 #include "hrnet/train/accuracy.h"
 #include "hrnet/train/data_config.h"
 
@@ -23,12 +24,23 @@ ValidationHook loss_accuracy_validation(const cfg::Config& cfg, Device device) {
   return [loader, device, use_weight, flip_test, shift, pairs](net::PoseHighResolutionNet& net, int /*epoch*/) {
     AverageMeter loss, acc;
     loader->start_epoch(0);  // no shuffle, no augmentation: every epoch sees the same batches
-    while (auto b = loader->next()) {
-      Var out = net.forward(Var(b->input.to(device)));
+    // One batch ahead, as in training: batch t+1's upload runs beside batch t's forward.
+    const auto upload = [&](const data::Batch& b) {
+      std::vector<Tensor> host{b.input, b.target, b.target_weight};
+      if (flip_test) host.push_back(data::post::flip_width(b.input));
+      return Upload::start(host, device);
+    };
+    std::optional<data::Batch> b = loader->next();
+    Upload up = b ? upload(*b) : Upload{};
+    while (b) {
+      const std::vector<Tensor> dev = up.take();
+      std::optional<data::Batch> next = loader->next();
+      Upload next_up = next ? upload(*next) : Upload{};
+      Var out = net.forward(Var(dev[0]));
       if (flip_test) {
         // The official validate() scores (output + shifted flip_back(output on the mirrored
         // batch)) / 2; the post-processing works on NCHW host arrays.
-        const Var flipped = net.forward(Var(data::post::flip_width(b->input).to(device)));
+        const Var flipped = net.forward(Var(dev[3]));
         data::post::HeatmapShape shape;
         std::vector<float> hm = data::post::heatmaps_to_nchw(out.value().to(Device::CPU), &shape);
         const std::vector<float> fl = data::post::heatmaps_to_nchw(flipped.value().to(Device::CPU), &shape);
@@ -36,10 +48,12 @@ ValidationHook loss_accuracy_validation(const cfg::Config& cfg, Device device) {
         const Tensor merged = Tensor::from_vector<float>(Shape{shape.n, shape.joints, shape.height, shape.width}, hm);
         out = Var(to_channels_last(merged).to(device));
       }
-      const Var l = ops::joints_mse_loss(out, b->target.to(device), b->target_weight.to(device), use_weight);
+      const Var l = ops::joints_mse_loss(out, dev[1], dev[2], use_weight);
       loss.update(l.value().item(), double(b->size()));
       const HeatmapAccuracy a = heatmap_accuracy(out.value(), b->target);
       acc.update(a.avg, a.count);
+      b = std::move(next);
+      up = std::move(next_up);
     }
     EvalResult r;
     r.metric_name = "val_acc";

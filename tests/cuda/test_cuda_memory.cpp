@@ -2,6 +2,7 @@
 #include <cuda_runtime.h>
 
 #include "engine/engine.h"
+#include "engine/upload.h"
 
 using namespace hr;
 
@@ -54,4 +55,42 @@ TEST_CASE("Pinned host tensors are page-locked, reused, and copy to the device",
   // The freed block of the same size is handed out again (no second cudaHostAlloc).
   const Tensor again = Tensor::empty_pinned(Shape{3, 5, 7, 2});
   CHECK(again.raw() == first);
+}
+
+TEST_CASE("Uploads on the copy stream arrive whole and wait for the compute stream", "[cuda]") {
+  Rng rng(7);
+  NoGradGuard no_grad;
+  // Pinned and pageable sources, three tensors in one upload.
+  const Tensor a = randn(Shape{3, 33, 17, 5}, rng), b = randn(Shape{4, 9}, rng);
+  Tensor pinned = Tensor::empty_pinned(Shape{2, 64, 48, 17});
+  pinned.copy_from(randn(pinned.shape(), rng));
+  Upload up = Upload::start({a, pinned, b}, Device::CUDA);
+  const std::vector<Tensor> dev = up.take();
+  REQUIRE(dev.size() == 3);
+  CHECK(dev[0].device() == Device::CUDA);
+  CHECK(dev[0].to_vector<float>() == a.to_vector<float>());
+  CHECK(dev[1].to_vector<float>() == pinned.to_vector<float>());
+  CHECK(dev[2].to_vector<float>() == b.to_vector<float>());
+
+  // A block freed while queued kernels still read it is the block an upload of the same size
+  // gets from the caching allocator: the copy must wait for those kernels (the compute mark).
+  const Shape big{32, 96, 64, 32};  // 25 MB: the adds below take a while
+  const Tensor host = randn(big, rng);
+  Tensor dx = host.to(Device::CUDA);
+  Var acc(dx.clone());
+  {
+    const Var x(dx);
+    for (int k = 0; k < 20; ++k) acc = ops::add(acc, x);
+  }
+  dx = Tensor();  // the block goes back to the cache with the adds still queued
+  Tensor other = Tensor::empty_pinned(big);
+  other.fill_(1e6);
+  Upload clobber = Upload::start({other}, Device::CUDA);
+  const std::vector<Tensor> got = clobber.take();
+  std::vector<float> expect = host.to_vector<float>();
+  const std::vector<float> h = expect;
+  for (int k = 0; k < 20; ++k)
+    for (size_t i = 0; i < expect.size(); ++i) expect[i] += h[i];
+  CHECK(acc.value().to_vector<float>() == expect);
+  CHECK(got[0].to_vector<float>() == other.to_vector<float>());
 }
