@@ -212,24 +212,29 @@ void fold_bn_cuda(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
 bool set_bn_folding(bool on) { return g_bn_folding.exchange(on); }
 int64_t bn_fold_count() { return g_bn_folds.load(); }
 
-Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu, const Var& residual) {
+bool folded_conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, Tensor& wf, Tensor& bf) {
   const Tensor& w = conv.weight().value();
   const bool fold = g_bn_folding.load() && !bn.is_training() && !grad_enabled() &&
                     g_conv_observer == nullptr && w.device() == x.value().device() &&
                     bn.channels == conv.out_channels &&
                     (w.dtype() == DType::f32 || w.dtype() == DType::f64);
-  Var y;
-  if (fold) {
-    Tensor wf = Tensor::empty(w.shape(), w.dtype(), w.device());
-    Tensor bf = Tensor::empty(Shape{conv.out_channels}, w.dtype(), w.device());
-    if (w.device() == Device::CUDA)
-      fold_bn_cuda(conv, bn, wf, bf);
-    else if (w.dtype() == DType::f32)
-      fold_bn<float>(conv, bn, wf, bf);
-    else
-      fold_bn<double>(conv, bn, wf, bf);
-    y = ops::conv2d(x, Var(wf), Var(bf), conv.stride);
-    g_bn_folds.fetch_add(1);
+  if (!fold) return false;
+  wf = Tensor::empty(w.shape(), w.dtype(), w.device());
+  bf = Tensor::empty(Shape{conv.out_channels}, w.dtype(), w.device());
+  if (w.device() == Device::CUDA)
+    fold_bn_cuda(conv, bn, wf, bf);
+  else if (w.dtype() == DType::f32)
+    fold_bn<float>(conv, bn, wf, bf);
+  else
+    fold_bn<double>(conv, bn, wf, bf);
+  g_bn_folds.fetch_add(1);
+  return true;
+}
+
+Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu, const Var& residual) {
+  Tensor wf, bf;
+  if (folded_conv_bn(conv, bn, x, wf, bf)) {
+    const Var y = ops::conv2d(x, Var(wf), Var(bf), conv.stride);
     if (residual.defined()) return relu ? ops::add_relu(y, residual) : ops::add(y, residual);
     return relu ? ops::relu(y) : y;
   }

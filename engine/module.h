@@ -128,6 +128,9 @@ class BatchNorm2d : public Module {
 // activations; outputs equal the unfolded path to float rounding. Training, eval with
 // gradients on, conv observers and set_bn_folding(false) run conv then bn.
 Var conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, bool relu = false, const Var& residual = Var());
+// The folded weight and bias conv_bn uses for conv then bn on x (filled, true), or false where
+// conv_bn would not fold (training, gradients on, an observer, folding off, another device).
+bool folded_conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, Tensor& w, Tensor& b);
 
 // Turns eval-mode BN folding on or off for the whole process (on by default); returns the
 // previous setting. For tests and side-by-side benchmarks.

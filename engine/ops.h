@@ -38,6 +38,26 @@ Var upsample_nearest(const Var& x, int factor);
 // the same as upsample_nearest + add ... add + add_relu when f divides H and W.
 Var fuse_sum_relu(const std::vector<Var>& terms, const std::vector<int>& factors);
 
+// The fused inference exchange unit (kernels/exchange/unit.h): one output branch of an
+// exchange unit, ReLU(sum of the terms in order), in one kernel, for eval without gradients
+// (the result is a plain tensor). A term is the identity (w undefined: x itself, broadcast by
+// 2^log2_up) or a conv of x with weights w [C,K,K,Cin] (padding K/2, `stride`) plus `bias`
+// [C] (BN folded into w and bias), at resolution ceil(H/2^log2_up) x ceil(W/2^log2_up) and
+// broadcast. f32 only. `out` is [N,H,W,C].
+struct UnitTermInput {
+  Tensor x, w, bias;
+  int stride = 1;
+  int log2_up = 0;
+};
+Tensor exchange_unit(const std::vector<UnitTermInput>& terms, const Shape& out);
+// Whether exchange_unit should replace the separate convs and the fused sum for these terms:
+// always after force_exchange_unit(true) (tests); else on CUDA when HRNET_KERNELS is set and
+// the kernel registry chooses the unit for this shape (engine/cuda/exchange_unit_registry.h),
+// never on the CPU (its CPU form is the kernel's serial definition, slower than the usual path).
+bool exchange_unit_selected(const std::vector<UnitTermInput>& terms, const Shape& out);
+bool force_exchange_unit(bool on);  // returns the previous setting
+int64_t exchange_unit_count();           // units run so far in this process (tests)
+
 // The official JointsMSELoss. pred and target [B,H,W,J] (NHWC heatmaps), target_weight [B,J].
 // L = 0.5 * mean over B,J,H,W of (w * (pred - target))^2; weights ignored when
 // use_target_weight is false. Returns a one-element Var.

@@ -131,13 +131,60 @@ HighResolutionModule::HighResolutionModule(int num_branches, BlockType block,
 
 // Term j of output i at its own resolution: the 1x1 conv + BN output stays at branch j's
 // (lower) resolution; fuse_sum_relu broadcasts it, so no upsampled tensor is materialised.
-Var HighResolutionModule::fuse(int i, int j, const Var& x) {
+Var HighResolutionModule::exchange_output(int i, const std::vector<Var>& x) {
+  // Term j reaches branch i's resolution through one conv + BN (a 1x1 for j > i, the last
+  // stride-2 3x3 of the down chain for j < i); the chain's earlier convs run here.
   auto* row = fuse_layers_->get<ModuleList>(i);
-  if (j > i) return row->get<ConvBn>(j)->forward(x);
-  auto* chain = row->get<ModuleList>(j);
-  Var y = x;
-  for (int k = 0; k < i - j; ++k) y = chain->get<ConvBn>(k)->forward(y);
-  return y;
+  std::vector<Var> inputs(static_cast<size_t>(num_branches_));
+  std::vector<ConvBn*> last(static_cast<size_t>(num_branches_), nullptr);
+  for (int j = 0; j < num_branches_; ++j) {
+    if (j == i) continue;
+    Var in = x[size_t(j)];
+    if (j > i) {
+      last[size_t(j)] = row->get<ConvBn>(j);
+    } else {
+      auto* chain = row->get<ModuleList>(j);
+      for (int k = 0; k + 1 < i - j; ++k) in = chain->get<ConvBn>(k)->forward(in);
+      last[size_t(j)] = chain->get<ConvBn>(i - j - 1);
+    }
+    inputs[size_t(j)] = in;
+  }
+  if (const Var fused = fused_exchange_output(i, x, inputs, last); fused.defined()) return fused;
+  // Summed in the official order j = 0, 1, 2, ... (left to right), then the ReLU: one pass,
+  // the same bits as upsample + add ... add_relu.
+  std::vector<Var> terms;
+  std::vector<int> factors;
+  for (int j = 0; j < num_branches_; ++j) {
+    terms.push_back(j == i ? x[size_t(j)] : last[size_t(j)]->forward(inputs[size_t(j)]));
+    factors.push_back(j > i ? 1 << (j - i) : 1);
+  }
+  return ops::fuse_sum_relu(terms, factors);
+}
+
+Var HighResolutionModule::fused_exchange_output(int i, const std::vector<Var>& x, const std::vector<Var>& inputs,
+                                                const std::vector<ConvBn*>& last) {
+  if (grad_enabled() || x[size_t(i)].value().dtype() != DType::f32) return Var();
+  // Ask first with the unfolded weights (the shapes are what counts), fold only if chosen.
+  std::vector<ops::UnitTermInput> terms(static_cast<size_t>(num_branches_));
+  for (int j = 0; j < num_branches_; ++j) {
+    ops::UnitTermInput& t = terms[size_t(j)];
+    if (j == i) {
+      t.x = x[size_t(j)].value();
+      continue;
+    }
+    const ConvBn& cb = *last[size_t(j)];
+    if (cb.relu() || cb.bn().is_training()) return Var();
+    t.x = inputs[size_t(j)].value();
+    t.w = cb.conv().weight().value();
+    t.bias = cb.bn().bias().value();
+    t.stride = cb.conv().stride;
+    t.log2_up = j > i ? j - i : 0;
+  }
+  const Shape out = x[size_t(i)].value().shape();
+  if (!ops::exchange_unit_selected(terms, out)) return Var();
+  for (int j = 0; j < num_branches_; ++j)
+    if (j != i && !last[size_t(j)]->folded(inputs[size_t(j)], terms[size_t(j)].w, terms[size_t(j)].bias)) return Var();
+  return Var(ops::exchange_unit(terms, out));
 }
 
 std::vector<Var> HighResolutionModule::forward(std::vector<Var> x) {
@@ -147,17 +194,7 @@ std::vector<Var> HighResolutionModule::forward(std::vector<Var> x) {
   if (num_branches_ == 1) return x;
   std::vector<Var> out;
   const int outputs = multi_scale_output_ ? num_branches_ : 1;
-  for (int i = 0; i < outputs; ++i) {
-    // Summed in the official order j = 0, 1, 2, ... (left to right), then the ReLU: one pass,
-    // the same bits as upsample + add ... add_relu.
-    std::vector<Var> terms;
-    std::vector<int> factors;
-    for (int j = 0; j < num_branches_; ++j) {
-      terms.push_back(j == i ? x[j] : fuse(i, j, x[j]));
-      factors.push_back(j > i ? 1 << (j - i) : 1);
-    }
-    out.push_back(ops::fuse_sum_relu(terms, factors));
-  }
+  for (int i = 0; i < outputs; ++i) out.push_back(exchange_output(i, x));
   return out;
 }
 

@@ -42,6 +42,11 @@ class ConvBn : public ModuleList {
  public:
   ConvBn(int in, int out, int kernel, int stride, bool relu);
   Var forward(const Var& x);
+  // BN folded into the conv for an eval forward on x (engine/module.h folded_conv_bn).
+  bool folded(const Var& x, Tensor& w, Tensor& b) const { return folded_conv_bn(*conv_, *bn_, x, w, b); }
+  const Conv2d& conv() const { return *conv_; }
+  const BatchNorm2d& bn() const { return *bn_; }
+  bool relu() const { return relu_; }
 
  private:
   std::shared_ptr<Conv2d> conv_;
@@ -98,7 +103,12 @@ class HighResolutionModule : public Module {
   const std::vector<int>& out_channels() const { return in_channels_; }
 
  private:
-  Var fuse(int i, int j, const Var& x);
+  // Output branch i: ReLU of the sum over j of branch j brought to branch i's resolution.
+  Var exchange_output(int i, const std::vector<Var>& x);
+  // The same in one kernel (ops::exchange_unit) when selected for this eval forward; else
+  // undefined. `inputs[j]` is what the last conv of term j reads, `last[j]` that conv + BN.
+  Var fused_exchange_output(int i, const std::vector<Var>& x, const std::vector<Var>& inputs,
+                            const std::vector<ConvBn*>& last);
 
   int num_branches_;
   bool multi_scale_output_;

@@ -71,7 +71,7 @@ run() {
   run --cap 120 "$BENCH" kernels --width 32 --image-height 256 --image-width 192 --batch 32 --warmup 2 --repeat 5 \
       --json "$BUILD/kernels_w32.json"
 
-  section "hrnet-bench model W32 256x192 with the kernel registry choosing per conv shape (HRNET_KERNELS=auto)"
+  section "hrnet-bench model W32 256x192 with the kernel registry choosing per conv shape and exchange unit (HRNET_KERNELS=auto)"
   # The same step as above with our convolutions wherever the registry finds them correct and
   # faster (its choices go to $BUILD/kernels.json); compare with the cuDNN-only run above.
   HRNET_KERNELS=auto HRNET_KERNEL_CACHE="$BUILD/kernels.json" run --cap 120 "$BENCH" model \

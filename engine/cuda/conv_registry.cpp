@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "engine/cuda/device.h"
+#include "engine/cuda/exchange_unit_registry.h"
 #include "engine/cuda/timing.h"
 #include "engine/error.h"
 #include "engine/random.h"
@@ -84,19 +85,22 @@ struct Scratch {
   std::vector<float> baseline;  // out[0] on the host, copied on the first comparison
 };
 
-// The versions the engine's registry offers: native_bf16 only where bf16 convolutions are allowed.
-std::vector<registry::OpInfo> engine_conv_ops() {
+// The ops and versions the engine's registry offers: the three conv passes (native_bf16 only
+// where bf16 convolutions are allowed) and the inference exchange unit.
+std::vector<registry::OpInfo> engine_ops() {
   std::vector<std::string> versions{kCudnn, kNativeF32};
   if (conv_bf16_allowed()) {
     versions.push_back(kNativeBf16);
     versions.push_back(kNativeBf16p);
   }
   return {conv_op(ConvPass::Forward, versions), conv_op(ConvPass::DataGrad, versions),
-          conv_op(ConvPass::WeightGrad, versions)};
+          conv_op(ConvPass::WeightGrad, versions), exchange_unit_op()};
 }
 
+}  // namespace
+
 // One registry per (device, TF32 mode, bf16 allowed): the tolerances and versions depend on them.
-registry::KernelRegistry& current_registry() {
+registry::KernelRegistry& engine_registry() {
   static std::mutex mutex;
   static std::map<std::tuple<int, bool, bool>, std::unique_ptr<registry::KernelRegistry>> registries;
   int dev = 0;
@@ -105,11 +109,9 @@ registry::KernelRegistry& current_registry() {
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = registries[key];
   if (!slot)
-    slot = std::make_unique<registry::KernelRegistry>(engine_conv_ops(), registry::options_from_env(device_name()));
+    slot = std::make_unique<registry::KernelRegistry>(engine_ops(), registry::options_from_env(device_name()));
   return *slot;
 }
-
-}  // namespace
 
 // Indexed by ConvPass.
 constexpr struct {
@@ -181,7 +183,7 @@ registry::Trial make_conv_trial(const kern::ConvDesc& d, ConvPass pass, const re
 }
 
 std::string choose_conv_version(const kern::ConvDesc& d, ConvPass pass) {
-  registry::KernelRegistry& reg = current_registry();
+  registry::KernelRegistry& reg = engine_registry();
   const std::string op = conv_op_name(pass);
   return reg.choose(op, conv_shape_key(d), [&] {
     return make_conv_trial(d, pass, reg.op(op),

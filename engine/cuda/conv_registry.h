@@ -63,6 +63,10 @@ std::string choose_conv_version(const kern::ConvDesc& d, ConvPass pass);
 void run_conv_version(std::string_view version, ConvPass pass, const kern::ConvDesc& d, const float* in0,
                       const float* in1, float* out, kern::Workspace& ws, kern::Stream stream);
 
+// The current device's registry of the engine's ops (these three and exchange_unit,
+// exchange_unit_registry.h): one per (device, TF32 mode, bf16 allowed).
+registry::KernelRegistry& engine_registry();
+
 // True when HRNET_KERNELS is set (non-empty): conv2d consults the registry.
 bool conv_registry_enabled();
 // True when HRNET_CONV_BF16=1: native_bf16 and native_bf16p are among the registry's versions.

@@ -27,9 +27,9 @@ std::string exchange_unit_unsupported(const ExchangeUnitDesc& d) {
     if (s < 0 || s > kExchangeMaxLog2)
       return which + "log2 factor " + std::to_string(s) + " outside 0 to " + std::to_string(kExchangeMaxLog2);
     if (!t.x) return which + "no input";
-    if ((t.scale == nullptr) != (t.shift == nullptr)) return which + "scale and shift must be given together";
+    if (t.scale && !t.shift) return which + "a scale needs a shift";
     if (!t.w) {
-      if (t.scale) return which + "an identity term takes no affine";
+      if (t.shift) return which + "an identity term takes no affine";
       continue;
     }
     const ConvDesc& c = t.conv;

@@ -4,7 +4,8 @@
 //   y = relu( v_0 + v_1 + ... + v_{T-1} ),  summed left to right from v_0, where each term is
 //   identity   v_t = x_t[n, h >> s_t, w >> s_t, c]          (the branch itself, s_t = 0)
 //   conv       v_t = affine_t( conv_t(x_t)[n, h >> s_t, w >> s_t, c] )
-//              affine_t(v) = fmaf(v, scale_t[c], shift_t[c]) (BN folded; or v without scale)
+//              affine_t(v) = fmaf(v, scale_t[c], shift_t[c])  (BN as scale and shift), or
+//                            v + shift_t[c]  (BN folded into the weights: shift is the bias), or v
 //
 // The down paths enter as their LAST conv (3x3, stride 2, s_t = 0); the convs before it (with
 // their BN + ReLU) produce that conv's input and stay separate kernels, as their outputs have
@@ -30,8 +31,8 @@ namespace hr::kern {
 struct UnitTerm {
   const float* x = nullptr;      // identity: [N][ceil(H>>s)][ceil(W>>s)][C]; conv: its input [N][conv.H][conv.W][conv.Cin]
   const float* w = nullptr;      // conv weights [C][K][K][Cin]; null: the term is the identity
-  const float* scale = nullptr;  // folded BN of the conv's output, [C]; null: none
-  const float* shift = nullptr;  // [C]; given exactly when scale is
+  const float* scale = nullptr;  // BN of the conv's output as a per-channel scale, [C]; null: none
+  const float* shift = nullptr;  // [C]: BN's shift (needed with scale), or alone a bias
   ConvDesc conv{};               // the conv's geometry (conv.Cout == C); unused for the identity
   int log2_up = 0;               // s: the term is broadcast by 2^s (the up paths)
 };
@@ -45,7 +46,8 @@ struct ExchangeUnitDesc {
 
 // Empty when the unit is usable: extents, term count, factors 0..kExchangeMaxLog2, every conv
 // a shape the native convolutions take (conv_native_unsupported) with N and C the output's and
-// an output of the term's low extent, scale and shift together. Else why not, naming the term.
+// an output of the term's low extent, a scale only with a shift, no affine on an identity.
+// Else why not, naming the term.
 std::string exchange_unit_unsupported(const ExchangeUnitDesc& d);
 // A short description for messages: output shape and the terms.
 std::string describe_exchange_unit(const ExchangeUnitDesc& d);

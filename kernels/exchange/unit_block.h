@@ -62,7 +62,7 @@ struct ExchangeUnitBlock {
     return native::conv_input_at(tm.conv, tm.x, n, oh, ow, tc.tap / tm.conv.K, tc.tap % tm.conv.K, tc.c);
   }
   static HR_HD float affine(const UnitTerm& tm, int c, float v) {
-    return tm.scale ? fmaf(v, tm.scale[c], tm.shift[c]) : v;
+    return tm.scale ? fmaf(v, tm.scale[c], tm.shift[c]) : tm.shift ? v + tm.shift[c] : v;
   }
 
   template <typename Ctx>

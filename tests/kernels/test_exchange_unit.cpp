@@ -48,7 +48,7 @@ std::vector<float> unfused(const kern::ExchangeUnitDesc& d) {
         for (int w = 0; w < d.W; ++w)
           for (int c = 0; c < d.C; ++c) {
             const size_t at = size_t(((n * Hl + (h >> s)) * Wl + (w >> s)) * d.C + c);
-            const float val = !t.w ? t.x[at] : t.scale ? v[at] * t.scale[c] + t.shift[c] : v[at];
+            const float val = !t.w ? t.x[at] : t.scale ? v[at] * t.scale[c] + t.shift[c] : t.shift ? v[at] + t.shift[c] : v[at];
             y[size_t(((n * d.H + h) * d.W + w) * d.C + c)] += val;
           }
   }
@@ -90,14 +90,15 @@ TEST_CASE("emu exchange unit: one kernel per output branch is its CPU definition
   }
 }
 
-TEST_CASE("emu exchange unit: factor 16, a broadcast identity, no ReLU", "[emu][exchange]") {
+TEST_CASE("emu exchange unit: factor 16, a broadcast identity, a bias, no ReLU", "[emu][exchange]") {
   // Output 20x17 (three squares by three, cut), a 1x1 conv from a 2x2 map broadcast by 16
-  // (one low pixel per square), an identity given at half resolution, and a full-resolution
-  // 3x3 stride-1 conv; no ReLU, so negative sums must survive.
+  // (one low pixel per square), an identity given at half resolution, a full-resolution 3x3
+  // stride-1 conv without affine and one with a bias only (BN folded into its weights); no
+  // ReLU, so negative sums must survive.
   Rng rng(82);
   const int N = 1, H = 20, W = 17, C = 6;
   kern::ExchangeUnitDesc d;
-  d.N = N, d.H = H, d.W = W, d.C = C, d.count = 3, d.relu = false;
+  d.N = N, d.H = H, d.W = W, d.C = C, d.count = 4, d.relu = false;
   const ConvDesc up = kern::make_conv_desc(N, 2, 2, 4, C, 1, 1);
   const ConvDesc same = kern::make_conv_desc(N, H, W, 3, C, 3, 1);
   const auto xi = random_floats(size_t(N) * 10 * 9 * C, rng);
@@ -108,6 +109,7 @@ TEST_CASE("emu exchange unit: factor 16, a broadcast identity, no ReLU", "[emu][
   d.term[0].log2_up = 1;
   d.term[1] = {xu.data(), wu.data(), sc.data(), sh.data(), up, 4};
   d.term[2] = {xs.data(), ws.data(), nullptr, nullptr, same, 0};
+  d.term[3] = {xs.data(), ws.data(), nullptr, sh.data(), same, 0};
   std::vector<float> ref(size_t(N) * H * W * C), y(ref.size(), std::nanf(""));
   kern::exchange_unit_forward_cpu(d, ref.data());
   CHECK(rel_max(ref, unfused(d)) < 1e-5);
@@ -134,8 +136,11 @@ TEST_CASE("exchange unit: unusable units are refused, naming the term", "[exchan
   CHECK_THROWS_WITH(kern::exchange_unit_forward_cpu(bad, y.data()), Catch::Contains("term 0: the conv gives"));
   bad = u.d;
   bad.term[3].shift = nullptr;
+  CHECK_THROWS_WITH(kern::exchange_unit_forward_cpu(bad, y.data()), Catch::Contains("term 3: a scale needs a shift"));
+  bad = u.d;
+  bad.term[1].shift = u.d.term[2].shift;
   CHECK_THROWS_WITH(kern::exchange_unit_forward_cpu(bad, y.data()),
-                    Catch::Contains("term 3: scale and shift must be given together"));
+                    Catch::Contains("term 1: an identity term takes no affine"));
   bad = u.d;
   bad.term[0].conv.stride = 3;
   CHECK_THROWS_WITH(kern::exchange_unit_forward_emu(bad, y.data()), Catch::Contains("term 0: stride must be 1 or 2"));
