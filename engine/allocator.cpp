@@ -1,6 +1,7 @@
 #include "engine/allocator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -100,8 +101,22 @@ size_t host_cached_bytes() {
   return c.cached;
 }
 
+namespace {
+std::atomic<int64_t> g_host_in_use{0}, g_host_peak{0};
+void count_host(int64_t delta) {
+  const int64_t now = g_host_in_use.fetch_add(delta) + delta;
+  int64_t peak = g_host_peak.load();
+  while (now > peak && !g_host_peak.compare_exchange_weak(peak, now)) {
+  }
+}
+}  // namespace
+
+HostMemoryStats host_memory_stats() { return {g_host_in_use.load(), g_host_peak.load()}; }
+void host_reset_peak() { g_host_peak.store(g_host_in_use.load()); }
+
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   ptr_ = device == Device::CPU ? host_alloc(bytes) : cuda::device_alloc(bytes);
+  if (device_ == Device::CPU) count_host(int64_t(bytes_));
 }
 
 Storage::Storage(size_t bytes, Device device, bool pinned) : bytes_(bytes), device_(device) {
@@ -110,9 +125,11 @@ Storage::Storage(size_t bytes, Device device, bool pinned) : bytes_(bytes), devi
     ptr_ = cuda::pinned_alloc(bytes);
   else
     ptr_ = device == Device::CPU ? host_alloc(bytes) : cuda::device_alloc(bytes);
+  if (device_ == Device::CPU) count_host(int64_t(bytes_));
 }
 
 Storage::~Storage() {
+  if (device_ == Device::CPU) count_host(-int64_t(bytes_));
   if (pinned_)
     cuda::pinned_free(ptr_, bytes_);
   else if (device_ == Device::CPU)
@@ -141,6 +158,7 @@ void zero_bytes(void* dst, Device dev, size_t bytes) {
 bool cuda_available() { return cuda::device_count() > 0; }
 int cuda_device_count() { return cuda::device_count(); }
 CudaMemoryStats cuda_memory_stats() { return cuda::memory_stats(); }
+void cuda_reset_peak() { cuda::reset_peak(); }
 void cuda_empty_cache() { cuda::empty_cache(); }
 
 }  // namespace hr

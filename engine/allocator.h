@@ -42,6 +42,15 @@ void host_free(void* p, size_t bytes);
 void host_empty_cache();      // returns cached host blocks to the system
 size_t host_cached_bytes();
 
+// Bytes of live CPU tensor storage (pinned included) and the most there were since the last
+// host_reset_peak(): what a training step's activations cost on the host (hrnet-bench, tests).
+struct HostMemoryStats {
+  int64_t in_use = 0;
+  int64_t peak_in_use = 0;
+};
+HostMemoryStats host_memory_stats();
+void host_reset_peak();  // peak := what is in use now
+
 // Statistics of the caching CUDA allocator (all zero in a build without CUDA).
 struct CudaMemoryStats {
   size_t in_use = 0;       // bytes handed out and not yet returned
@@ -53,6 +62,7 @@ struct CudaMemoryStats {
 bool cuda_available();       // built with CUDA and at least one device present
 int cuda_device_count();     // 0 without CUDA
 CudaMemoryStats cuda_memory_stats();
+void cuda_reset_peak();      // peak_in_use := in_use
 void cuda_empty_cache();     // returns cached blocks to the driver
 
 // Low-level copies used by Tensor; they throw hr::Error where CUDA is not built in.

@@ -113,6 +113,7 @@ Conv2d::Conv2d(int in_ch, int out_ch, int k, int s, bool bias)
 
 namespace {
 thread_local ConvObserver* g_conv_observer = nullptr;
+std::atomic<bool> g_bn_relu_recompute{true};  // set_bn_relu_recompute
 }
 
 ConvObserverScope::ConvObserverScope(ConvObserver& obs) : prev_(g_conv_observer) { g_conv_observer = &obs; }
@@ -150,19 +151,30 @@ BatchNorm2d::BatchNorm2d(int c, double m, double e) : channels(c), momentum(m), 
 
 Var BatchNorm2d::forward(const Var& x) { return forward_act(x, Var(), false); }
 
-Var BatchNorm2d::forward_act(const Var& x, const Var& residual, bool relu) {
-  if (is_training()) {
-    Tensor& n = num_batches_tracked();
-    if (n.is_cpu()) {
-      n.data<int64_t>()[0] += 1;
-    } else {
+void BatchNorm2d::count_batch() {
+  Tensor& n = num_batches_tracked();
+  if (n.is_cpu()) {
+    n.data<int64_t>()[0] += 1;
+  } else {
 #if defined(HRNET_WITH_CUDA)
-      kern::increment_i64_cuda(n.data<int64_t>(), cuda::compute_stream());  // no host round trip
+    kern::increment_i64_cuda(n.data<int64_t>(), cuda::compute_stream());  // no host round trip
 #endif
-    }
   }
+}
+
+Var BatchNorm2d::forward_act(const Var& x, const Var& residual, bool relu) {
+  if (is_training()) count_batch();
   return ops::batch_norm_act(x, weight_, bias_, running_mean(), running_var(), is_training(), momentum, eps,
                              residual, relu);
+}
+
+Var BatchNorm2d::forward_relu_conv(const Var& x, const Conv2d& conv) {
+  // A conv observer (summary) must see the conv call; eval has nothing to recompute.
+  if (!is_training() || g_conv_observer != nullptr || !g_bn_relu_recompute.load())
+    return conv.forward(forward_act(x, Var(), true));
+  count_batch();
+  return ops::batch_norm_relu_conv2d(x, weight_, bias_, running_mean(), running_var(), momentum, eps,
+                                     conv.weight(), conv.bias(), conv.stride);
 }
 
 // ---- conv + batch norm ----------------------------------------------------------
@@ -210,6 +222,7 @@ void fold_bn_cuda(const Conv2d& conv, BatchNorm2d& bn, Tensor& w, Tensor& b) {
 }  // namespace
 
 bool set_bn_folding(bool on) { return g_bn_folding.exchange(on); }
+bool set_bn_relu_recompute(bool on) { return g_bn_relu_recompute.exchange(on); }
 int64_t bn_fold_count() { return g_bn_folds.load(); }
 
 bool folded_conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, Tensor& wf, Tensor& bf) {

@@ -93,6 +93,7 @@ class Conv2d : public Module {
   int in_channels, out_channels, kernel, stride;
 
  private:
+  void count_batch();  // num_batches_tracked += 1 (training forwards)
   Var weight_, bias_;
 };
 
@@ -104,6 +105,9 @@ class BatchNorm2d : public Module {
   Var forward(const Var& x);
   // relu?(bn(x) + residual?) in the same passes (ops::batch_norm_act); residual may be undefined.
   Var forward_act(const Var& x, const Var& residual, bool relu);
+  // conv(relu(bn(x))): in training through ops::batch_norm_relu_conv2d (the BN + ReLU output is
+  // recomputed in the backward rather than kept; the same numbers), else the two in sequence.
+  Var forward_relu_conv(const Var& x, const Conv2d& conv);
 
   const Var& weight() const { return weight_; }
   const Var& bias() const { return bias_; }
@@ -114,6 +118,7 @@ class BatchNorm2d : public Module {
   double momentum, eps;
 
  private:
+  void count_batch();  // num_batches_tracked += 1 (training forwards)
   Var weight_, bias_;
 };
 
@@ -137,6 +142,10 @@ bool folded_conv_bn(const Conv2d& conv, BatchNorm2d& bn, const Var& x, Tensor& w
 bool set_bn_folding(bool on);
 // How many conv_bn calls have run folded in this process (tests check that folding happens).
 int64_t bn_fold_count();
+// Whether BatchNorm2d::forward_relu_conv recomputes the BN + ReLU output in the backward
+// (default on; the same numbers either way, on saves one activation per use); returns the
+// previous setting. Off: batch_norm_act then conv2d, for comparisons.
+bool set_bn_relu_recompute(bool on);
 
 // Sees every Conv2d forward on this thread while a ConvObserverScope is alive: how summaries
 // count multiply-adds per layer. With skip_compute the convolution's arithmetic is skipped and

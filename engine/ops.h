@@ -28,6 +28,16 @@ Var relu(const Var& x);
 Var add(const Var& a, const Var& b);
 Var add_relu(const Var& a, const Var& b);  // relu(a + b) in one pass
 
+// conv2d(relu(batch_norm(x)), w, bias, stride) in training mode (batch statistics, running
+// statistics updated) without keeping the BN + ReLU output for the backward: the backward
+// recomputes it from x and the saved statistics (the same bits: kern::bn_apply_*), so the
+// results and gradients are those of batch_norm_act + conv2d, bit for bit, while one
+// activation per use less stays alive between forward and backward. HRNet's blocks use it
+// where a BN + ReLU output feeds only the next conv (BasicBlock's first, Bottleneck's first
+// two).
+Var batch_norm_relu_conv2d(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean, Tensor& running_var,
+                           double momentum, double eps, const Var& w, const Var& bias, int stride);
+
 // Nearest-neighbour upsampling of x [N,H,W,C] by an integer factor to [N,H*f,W*f,C].
 Var upsample_nearest(const Var& x, int factor);
 
@@ -56,6 +66,17 @@ Tensor exchange_unit(const std::vector<UnitTermInput>& terms, const Shape& out);
 // never on the CPU (its CPU form is the kernel's serial definition, slower than the usual path).
 bool exchange_unit_selected(const std::vector<UnitTermInput>& terms, const Shape& out);
 bool force_exchange_unit(bool on);  // returns the previous setting
+// force_exchange_unit for a scope (restored however the scope ends).
+class ForceExchangeUnitScope {
+ public:
+  explicit ForceExchangeUnitScope(bool on) : prev_(force_exchange_unit(on)) {}
+  ~ForceExchangeUnitScope() { force_exchange_unit(prev_); }
+  ForceExchangeUnitScope(const ForceExchangeUnitScope&) = delete;
+  ForceExchangeUnitScope& operator=(const ForceExchangeUnitScope&) = delete;
+
+ private:
+  bool prev_;
+};
 int64_t exchange_unit_count();           // units run so far in this process (tests)
 
 // The official JointsMSELoss. pred and target [B,H,W,J] (NHWC heatmaps), target_weight [B,J].

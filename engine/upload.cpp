@@ -18,10 +18,17 @@ Upload Upload::start(const std::vector<Tensor>& host, Device device) {
   }
   // After everything queued on the compute stream so far (see the header).
   cuda::wait_mark(cuda::StreamRole::Copy, cuda::record_mark(cuda::StreamRole::Compute));
-  for (const Tensor& t : host) {
-    Tensor d = Tensor::empty(t.shape(), t.dtype(), device);
-    if (t.nbytes() > 0) cuda::copy_to_device_on_copy_stream(d.raw(), t.raw(), t.nbytes());
-    u.tensors_.push_back(std::move(d));
+  try {
+    for (const Tensor& t : host) {
+      Tensor d = Tensor::empty(t.shape(), t.dtype(), device);
+      u.tensors_.push_back(d);  // before the copy: on failure its block is settled below too
+      if (t.nbytes() > 0) cuda::copy_to_device_on_copy_stream(d.raw(), t.raw(), t.nbytes());
+    }
+  } catch (...) {
+    // Copies already queued may still write their blocks: order the compute stream after
+    // them (u's destructor) before the blocks go back to the cache.
+    if (!u.tensors_.empty()) u.copied_ = cuda::record_mark(cuda::StreamRole::Copy);
+    throw;
   }
   u.copied_ = cuda::record_mark(cuda::StreamRole::Copy);
   return u;

@@ -44,6 +44,11 @@ BasicBlock::BasicBlock(int inplanes, int planes, int stride, bool downsample) {
 }
 
 Var BasicBlock::forward(const Var& x) {
+  if (bn1_->is_training()) {
+    // conv2(relu(bn1(conv1(x)))) without keeping relu(bn1(.)) for the backward (recomputed).
+    const Var z2 = bn1_->forward_relu_conv(conv1_->forward(x), *conv2_);
+    return bn2_->forward_act(z2, downsample_ ? downsample_->forward(x) : x, /*relu=*/true);
+  }
   Var out = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
   return conv_bn(*conv2_, *bn2_, out, /*relu=*/true, downsample_ ? downsample_->forward(x) : x);
 }
@@ -60,6 +65,12 @@ Bottleneck::Bottleneck(int inplanes, int planes, int stride, bool downsample) {
 }
 
 Var Bottleneck::forward(const Var& x) {
+  if (bn1_->is_training()) {
+    // As BasicBlock: the two inner BN + ReLU outputs each feed one conv only, so neither is kept.
+    const Var z2 = bn1_->forward_relu_conv(conv1_->forward(x), *conv2_);
+    const Var z3 = bn2_->forward_relu_conv(z2, *conv3_);
+    return bn3_->forward_act(z3, downsample_ ? downsample_->forward(x) : x, /*relu=*/true);
+  }
   Var out = conv_bn(*conv1_, *bn1_, x, /*relu=*/true);
   out = conv_bn(*conv2_, *bn2_, out, /*relu=*/true);
   return conv_bn(*conv3_, *bn3_, out, /*relu=*/true, downsample_ ? downsample_->forward(x) : x);

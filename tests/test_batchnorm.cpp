@@ -137,6 +137,68 @@ TEST_CASE("batch_norm_act equals batch_norm, add and relu in sequence, bit for b
       }
 }
 
+namespace {
+template <typename T>
+void check_bn_relu_conv(DType dt, int K, int stride, bool with_bias) {
+  INFO("dtype " << (dt == DType::f32 ? "f32" : "f64") << " K " << K << " stride " << stride << " bias " << with_bias);
+  Rng rng(37);
+  const Shape s{2, 9, 7, 5};
+  const Tensor x = randn(s, rng, 2.0, dt), g = randn(Shape{5}, rng, 1.0, dt), b = randn(Shape{5}, rng, 1.0, dt);
+  const Tensor w = randn(Shape{6, K, K, 5}, rng, 0.3, dt), bias = randn(Shape{6}, rng, 1.0, dt);
+  const Tensor rm0 = randn(Shape{5}, rng, 0.1, dt), rv0 = Tensor::full(Shape{5}, 1.5, dt);
+  struct Run {
+    Tensor y, dx, dg, db, dw, dbias, rm, rv;
+  };
+  auto run = [&](bool fused) {
+    Var xv(x.clone(), true), gv(g.clone(), true), bv(b.clone(), true), wv(w.clone(), true),
+        biasv = with_bias ? Var(bias.clone(), true) : Var();
+    Tensor rm = rm0.clone(), rvar = rv0.clone();
+    const Var y = fused ? ops::batch_norm_relu_conv2d(xv, gv, bv, rm, rvar, 0.1, 1e-5, wv, biasv, stride)
+                        : ops::conv2d(ops::batch_norm_act(xv, gv, bv, rm, rvar, true, 0.1, 1e-5, Var(), true), wv,
+                                      biasv, stride);
+    Rng seed_rng(38);
+    y.backward(randn(y.shape(), seed_rng, 1.0, dt));
+    return Run{y.value(), xv.grad(), gv.grad(), bv.grad(), wv.grad(), with_bias ? biasv.grad() : Tensor(), rm, rvar};
+  };
+  const Run f = run(true), u = run(false);
+  CHECK(same_bits<T>(f.y, u.y));
+  CHECK(same_bits<T>(f.dx, u.dx));
+  CHECK(same_bits<T>(f.dg, u.dg));
+  CHECK(same_bits<T>(f.db, u.db));
+  CHECK(same_bits<T>(f.dw, u.dw));
+  if (with_bias) CHECK(same_bits<T>(f.dbias, u.dbias));
+  CHECK(same_bits<T>(f.rm, u.rm));
+  CHECK(same_bits<T>(f.rv, u.rv));
+}
+}  // namespace
+
+TEST_CASE("batch_norm_relu_conv2d equals batch_norm_act + conv2d, bit for bit, without keeping the BN output",
+          "[batchnorm][fusion]") {
+  for (int K : {1, 3})
+    for (int stride : {1, 2})
+      for (bool with_bias : {false, true}) {
+        check_bn_relu_conv<float>(DType::f32, K, stride, with_bias);
+        check_bn_relu_conv<double>(DType::f64, K, stride, with_bias);
+      }
+  // What stays alive until the backward (host_memory_stats counts live CPU storage): the
+  // unfused pair keeps the BN + ReLU output, the fused op only the inputs it already had.
+  Rng rng(39);
+  const Shape s{2, 9, 7, 5};
+  Var xv(randn(s, rng), true), gv(randn(Shape{5}, rng), true), bv(randn(Shape{5}, rng), true),
+      wv(randn(Shape{6, 3, 3, 5}, rng, 0.3), true);
+  Tensor rm = Tensor::zeros(Shape{5}), rv = Tensor::full(Shape{5}, 1.0);
+  const int64_t before = host_memory_stats().in_use;
+  Var y = ops::batch_norm_relu_conv2d(xv, gv, bv, rm, rv, 0.1, 1e-5, wv, Var(), 1);
+  const int64_t fused = host_memory_stats().in_use - before;
+  y = Var();
+  current_tape().clear();
+  const int64_t before2 = host_memory_stats().in_use;
+  Var y2 = ops::conv2d(ops::batch_norm_act(xv, gv, bv, rm, rv, true, 0.1, 1e-5, Var(), true), wv, Var(), 1);
+  const int64_t unfused = host_memory_stats().in_use - before2;
+  CHECK(unfused - fused >= int64_t(s.numel() * sizeof(float)));
+  current_tape().clear();
+}
+
 TEST_CASE("batch_norm_act: a residual of the wrong shape is named", "[batchnorm][errors]") {
   Var x(Tensor::zeros(Shape{1, 2, 2, 2})), r(Tensor::zeros(Shape{1, 2, 2, 3}));
   Var g(Tensor::zeros(Shape{2})), b(Tensor::zeros(Shape{2}));

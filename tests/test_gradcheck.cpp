@@ -84,6 +84,26 @@ TEST_CASE("gradcheck batch_norm_act (BN + residual + ReLU fused)", "[gradcheck][
     }
 }
 
+TEST_CASE("gradcheck batch_norm_relu_conv2d (BN + ReLU recomputed in the backward)", "[gradcheck][batchnorm][fusion]") {
+  for (int K : {1, 3})
+    for (int stride : {1, 2}) {
+      if (K == 1 && stride == 2) continue;  // HRNet has no such conv after a BN + ReLU
+      DYNAMIC_SECTION("K " << K << " stride " << stride) {
+        const int C = 3, Cout = 4;
+        Tensor x = rnd(Shape{1, 9, 7, C}, 21, 2.0);
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<double>()[i] += 0.5 * double(i % C);
+        const std::vector<Tensor> in{x, rnd(Shape{C}, 22), rnd(Shape{C}, 23), rnd(Shape{Cout, K, K, C}, 24),
+                                     rnd(Shape{Cout}, 25)};
+        Tensor rm = rnd(Shape{C}, 26, 0.1);
+        Tensor rv = Tensor::full(Shape{C}, 1.5, DType::f64);
+        expect_ok(gradcheck([&](const std::vector<Var>& v) {
+          Tensor m = rm.clone(), s = rv.clone();
+          return ops::batch_norm_relu_conv2d(v[0], v[1], v[2], m, s, 0.1, 1e-5, v[3], v[4], stride);
+        }, in));
+      }
+    }
+}
+
 TEST_CASE("gradcheck relu, add, add_relu", "[gradcheck][elementwise]") {
   const Shape s{2, 9, 7, 3};
   expect_ok(gradcheck([](const std::vector<Var>& v) { return ops::relu(v[0]); }, {rnd(s, 8)}));

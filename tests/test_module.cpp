@@ -222,12 +222,61 @@ TEST_CASE("a narrow HRNet in eval gives the same heatmaps with one kernel per ex
   NoGradGuard no_grad;
   const Tensor usual = net.forward(x).value();
   const int64_t before = ops::exchange_unit_count();
-  const bool was = ops::force_exchange_unit(true);
-  const Tensor fused = net.forward(x).value();
-  ops::force_exchange_unit(was);
+  Tensor fused;
+  {
+    ops::ForceExchangeUnitScope force(true);
+    fused = net.forward(x).value();
+  }
   // Stage 2: 2 outputs, stage 3: 3, stage 4 (one module, multi_scale_output false): 1.
   CHECK(ops::exchange_unit_count() == before + 6);
   INFO("max |heatmap| " << max_abs(usual));
   CHECK(max_abs(usual) > 1e-3);
   CHECK(max_rel_diff(fused, usual) < 1e-5);
+}
+
+TEST_CASE("a narrow HRNet trains the same bits with BN + ReLU recomputed, holding less", "[module][fusion][hrnet]") {
+  // BasicBlock's and Bottleneck's inner BN + ReLU outputs are not kept for the backward
+  // (ops::batch_norm_relu_conv2d): the step's loss, every gradient and the running statistics
+  // must equal the path that keeps them, and the peak of live host tensors must drop.
+  struct Step {
+    Tensor out;
+    std::vector<Tensor> grads, buffers;
+    int64_t peak = 0;
+  };
+  struct RecomputeScope {
+    bool prev;
+    explicit RecomputeScope(bool on) : prev(set_bn_relu_recompute(on)) {}
+    ~RecomputeScope() { set_bn_relu_recompute(prev); }
+  };
+  auto step = [](bool recompute) {
+    RecomputeScope scope(recompute);
+    net::PoseHighResolutionNet net(hr::test::tiny_hrnet_spec(5));
+    Rng rng(12);
+    net.init_weights(rng);
+    for (auto& [name, m] : net.named_modules())
+      if (auto* conv = dynamic_cast<Conv2d*>(m)) conv->init_normal(rng, 0.2);
+    net.train();
+    const Tensor x = randn(Shape{2, 64, 32, 3}, rng);
+    host_reset_peak();
+    const int64_t base = host_memory_stats().in_use;
+    Step s;
+    Var out = net.forward(Var(x));
+    s.peak = host_memory_stats().peak_in_use - base;
+    Rng seed(13);
+    out.backward(randn(out.shape(), seed));
+    s.out = out.value();
+    for (auto& [name, p] : net.named_parameters()) s.grads.push_back(p.grad().clone());
+    for (auto& [name, b] : net.named_buffers()) s.buffers.push_back(b.clone());
+    return s;
+  };
+  const Step a = step(true), b = step(false);
+  CHECK(max_rel_diff(a.out, b.out) == 0);
+  REQUIRE(a.grads.size() == b.grads.size());
+  for (size_t i = 0; i < a.grads.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(max_rel_diff(a.grads[i], b.grads[i]) == 0);
+  }
+  for (size_t i = 0; i < a.buffers.size(); ++i) CHECK(max_rel_diff(a.buffers[i], b.buffers[i]) == 0);
+  INFO("forward peak of live host tensors: recomputed " << a.peak << " bytes, kept " << b.peak);
+  CHECK(a.peak < b.peak);
 }

@@ -124,6 +124,8 @@ void register_model(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-train", o.no_train, "time only the eval forward");
   cmd->add_flag("--no-eval", o.no_eval, "time only the training step");
   cmd->add_flag("--no-bn-fold", o.no_bn_fold, "eval without folding BN into the convs (for comparison)");
+  cmd->add_flag("--no-bn-recompute", o.no_bn_recompute,
+                "training keeps the BN + ReLU outputs that feed one conv instead of recomputing them (for comparison)");
   cmd->add_option("--json", o.json, "also write the results as JSON");
   hr::app::accept_config_overrides(*cmd);
   cmd->callback([cmd, &exit_code] {

@@ -45,6 +45,7 @@ int run_model_bench(const ModelOptions& o) {
   const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
   if (o.threads > 0) set_num_threads(o.threads);
   if (o.no_bn_fold) set_bn_folding(false);
+  if (o.no_bn_recompute) set_bn_relu_recompute(false);
   auto net = net::build_network(cfg);
   Rng rng(0);
   net->init_weights(rng);
@@ -59,14 +60,21 @@ int run_model_bench(const ModelOptions& o) {
                                                 kern::cuda_tf32() ? "on" : "off")
                                   : fmt::format("{} threads, CPU GEMM {}", num_threads(), kern::gemm_backend());
   fmt::print("hrnet-bench model: {} ({} params, {:.2f} GMAC/2^30 per image at {}x{}), device {}, {}, "
-             "eval BN folding {}\n",
-             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, backend, o.no_bn_fold ? "off" : "on");
+             "eval BN folding {}, training BN + ReLU {}\n",
+             o.cfg, summary.total_params, summary.gmacs_2_30(), H, W, o.device, backend, o.no_bn_fold ? "off" : "on",
+             o.no_bn_recompute ? "kept" : "recomputed");
   // On CUDA, CUDA events around each run on the compute stream; on the CPU, the wall clock.
   auto timed = [&](const std::function<void()>& f) {
     return gpu ? cuda::time_ms(f, o.warmup, o.repeat) : time_ms(o.warmup, o.repeat, f);
   };
-  fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", "batch", "eval ms/img", "eval img/s", "train ms/img",
-             "train img/s");
+  // Peak tensor memory of a training step above what was live before it (activations,
+  // gradients, optimizer state on first use): host tensors on the CPU, the caching
+  // allocator's blocks on CUDA.
+  auto reset_peak = [&] { gpu ? cuda_reset_peak() : host_reset_peak(); };
+  auto in_use = [&] { return gpu ? int64_t(cuda_memory_stats().in_use) : host_memory_stats().in_use; };
+  auto peak = [&] { return gpu ? int64_t(cuda_memory_stats().peak_in_use) : host_memory_stats().peak_in_use; };
+  fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10} {:>15}\n", "batch", "eval ms/img", "eval img/s", "train ms/img",
+             "train img/s", "train peak MiB");
   nlohmann::json results = nlohmann::json::array();
   for (int B : o.batches) {
     const Tensor x = randn(Shape{B, H, W, 3}, rng).to(device);
@@ -82,25 +90,31 @@ int run_model_bench(const ModelOptions& o) {
       });
     }
     double train_ms = 0;
+    double train_peak_mib = 0;
     if (!o.no_train && B > 1) {  // BN training needs more than one value per channel
       net->train();
       Adam adam(net->parameters());
+      const int64_t before = in_use();
+      reset_peak();
       train_ms = timed([&] {
         adam.zero_grad();
         Var loss = ops::joints_mse_loss(net->forward(Var(x)), target, weight);
         loss.backward();
         adam.step();
       });
+      train_peak_mib = double(peak() - before) / 1048576.0;
     }
     const auto per_img = [B](double ms) { return ms / B; };
-    fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10}\n", B,
+    fmt::print("{:>6} {:>14} {:>10} {:>16} {:>10} {:>15}\n", B,
                eval_ms > 0 ? fmt::format("{:.1f}", per_img(eval_ms)) : "-",
                eval_ms > 0 ? fmt::format("{:.1f}", 1000.0 * B / eval_ms) : "-",
                train_ms > 0 ? fmt::format("{:.1f}", per_img(train_ms)) : "-",
-               train_ms > 0 ? fmt::format("{:.1f}", 1000.0 * B / train_ms) : "-");
+               train_ms > 0 ? fmt::format("{:.1f}", 1000.0 * B / train_ms) : "-",
+               train_ms > 0 ? fmt::format("{:.0f}", train_peak_mib) : "-");
     results.push_back({{"batch", B},
                        {"eval_ms_per_image", eval_ms > 0 ? per_img(eval_ms) : 0.0},
-                       {"train_ms_per_image", train_ms > 0 ? per_img(train_ms) : 0.0}});
+                       {"train_ms_per_image", train_ms > 0 ? per_img(train_ms) : 0.0},
+                       {"train_peak_mib", train_peak_mib}});
   }
   if (!o.json.empty()) {
     std::ofstream f(o.json);
@@ -112,6 +126,7 @@ int run_model_bench(const ModelOptions& o) {
                         {"tf32", gpu && kern::cuda_tf32()},
                         {"image_size", {H, W}},
                         {"threads", num_threads()},
+                        {"bn_relu_recompute", !o.no_bn_recompute},
                         {"results", results}}
              .dump(2)
       << "\n";

@@ -17,6 +17,7 @@ struct ModelOptions {
   bool no_train = false;  // time only the eval forward
   bool no_eval = false;   // time only the training step
   bool no_bn_fold = false;  // eval with BN as its own pass (hr::set_bn_folding(false))
+  bool no_bn_recompute = false;  // training keeps BN + ReLU outputs (hr::set_bn_relu_recompute(false))
   std::string json;       // also write the results here (for benchmarks/ scripts)
 };
 

@@ -196,11 +196,19 @@ void wait_mark(StreamRole who, const std::shared_ptr<void>& mark) {
 void copy_to_device_on_copy_stream(void* dst, const void* src, size_t bytes) {
   const cudaStream_t s = copy_stream();
   PinnedCache& c = pinned_cache();
-  std::lock_guard<std::mutex> lock(c.m);
-  // From pageable memory cudaMemcpyAsync returns once the source is staged, so only a pinned
-  // source needs its block's event.
+  {
+    std::lock_guard<std::mutex> lock(c.m);
+    if (cudaEvent_t* e = pinned_event(c, const_cast<void*>(src), false)) {
+      // Pinned: the copy and its block's event under the lock, so pinned_alloc never hands the
+      // block out between the two.
+      check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync (copy stream)");
+      check(cudaEventRecord(*e, s), "cudaEventRecord");
+      return;
+    }
+  }
+  // Pageable: cudaMemcpyAsync returns once the source is staged, which may wait for the copy
+  // stream; not under the lock, so the loader's pinned_alloc calls are not held up meanwhile.
   check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync (copy stream)");
-  if (cudaEvent_t* e = pinned_event(c, const_cast<void*>(src), false)) check(cudaEventRecord(*e, s), "cudaEventRecord");
 }
 
 void memset_zero(void* p, size_t bytes) { check(cudaMemset(p, 0, bytes), "cudaMemset"); }
@@ -209,6 +217,12 @@ CudaMemoryStats memory_stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lk(c.m);
   return c.stats;
+}
+
+void reset_peak() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  c.stats.peak_in_use = c.stats.in_use;
 }
 
 void empty_cache() {

@@ -15,6 +15,7 @@ void device_free(void* p, size_t bytes);
 void copy(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes);
 void memset_zero(void* p, size_t bytes);
 CudaMemoryStats memory_stats();
+void reset_peak();  // peak_in_use := in_use
 void empty_cache();
 // Page-locked host memory (cudaHostAlloc): host-to-device copies from it run at full bus
 // speed and can overlap with kernels. Freed blocks are kept per exact size and reused (the

@@ -16,6 +16,7 @@ void copy(void*, bool, const void*, bool, size_t) {
 }
 void memset_zero(void*, size_t) { fail("cannot memset CUDA memory: this build has no CUDA backend"); }
 CudaMemoryStats memory_stats() { return {}; }
+void reset_peak() {}
 void empty_cache() {}
 void* pinned_alloc(size_t) { fail("cannot allocate pinned host memory: this build has no CUDA backend"); }
 void pinned_free(void*, size_t) {}

@@ -1,5 +1,6 @@
 #include "engine/ops.h"
 #include "engine/cuda/device.h"
+#include "engine/ops/bn_core.h"
 #include "engine/ops/dispatch.h"
 #include "kernels/batchnorm/batchnorm.h"
 
@@ -9,6 +10,19 @@ using detail::check_compatible;
 using detail::dispatch;
 using detail::float_ptr;
 
+void detail::check_bn_params(const char* op, const Tensor& X, const Tensor& gamma, const Tensor& beta,
+                             const Tensor& running_mean, const Tensor& running_var) {
+  check_ndim(X, 4, "batch_norm input");
+  const Shape cs{X.size(3)};
+  for (auto [t, what] : {std::pair<const Tensor*, const char*>{&gamma, "batch_norm weight"},
+                         {&beta, "batch_norm bias"},
+                         {&running_mean, "batch_norm running_mean"},
+                         {&running_var, "batch_norm running_var"}}) {
+    check_compatible(op, X, *t, what);
+    check_shape(*t, cs, what);
+  }
+}
+
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean,
                Tensor& running_var, bool training, double momentum, double eps) {
   return batch_norm_act(x, gamma, beta, running_mean, running_var, training, momentum, eps, Var(), false);
@@ -17,17 +31,10 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor& running_
 Var batch_norm_act(const Var& x, const Var& gamma, const Var& beta, Tensor& running_mean, Tensor& running_var,
                    bool training, double momentum, double eps, const Var& residual, bool relu) {
   const Tensor& X = x.value();
-  check_ndim(X, 4, "batch_norm input");
+  detail::check_bn_params("batch_norm", X, gamma.value(), beta.value(), running_mean, running_var);
   const int C = int(X.size(3));
   const int64_t rows = X.numel() / std::max<int64_t>(C, 1);
   const Shape cs{C};
-  for (auto [t, what] : {std::pair<const Tensor*, const char*>{&gamma.value(), "batch_norm weight"},
-                         {&beta.value(), "batch_norm bias"},
-                         {&running_mean, "batch_norm running_mean"},
-                         {&running_var, "batch_norm running_var"}}) {
-    check_compatible("batch_norm", X, *t, what);
-    check_shape(*t, cs, what);
-  }
   const bool has_res = residual.defined();
   const Tensor R = has_res ? residual.value() : Tensor();
   if (has_res) {

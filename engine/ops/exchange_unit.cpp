@@ -14,6 +14,15 @@ namespace hr::ops {
 namespace {
 
 std::atomic<bool> g_forced{false};
+
+// HRNET_KERNELS set: the engine consults the kernel registry (CUDA builds only).
+bool conv_registry_on() {
+#if defined(HRNET_WITH_CUDA)
+  return cuda::conv_registry_enabled();
+#else
+  return false;
+#endif
+}
 std::atomic<int64_t> g_count{0};
 
 // The kernel descriptor, after the checks an op owes its caller (names the term at fault).
@@ -56,6 +65,11 @@ kern::ExchangeUnitDesc unit_desc(const std::vector<UnitTermInput>& terms, const 
       t.shift = in.bias.data<float>();
     }
   }
+  return d;
+}
+
+kern::ExchangeUnitDesc supported_unit_desc(const std::vector<UnitTermInput>& terms, const Shape& out) {
+  const kern::ExchangeUnitDesc d = unit_desc(terms, out);
   const std::string why = kern::exchange_unit_unsupported(d);
   HR_CHECK(why.empty(), "exchange_unit: {} ({})", why, kern::describe_exchange_unit(d));
   return d;
@@ -64,7 +78,7 @@ kern::ExchangeUnitDesc unit_desc(const std::vector<UnitTermInput>& terms, const 
 }  // namespace
 
 Tensor exchange_unit(const std::vector<UnitTermInput>& terms, const Shape& out) {
-  const kern::ExchangeUnitDesc d = unit_desc(terms, out);
+  const kern::ExchangeUnitDesc d = supported_unit_desc(terms, out);
   const Tensor& X0 = terms[0].x;
   Tensor Y = Tensor::empty(out, DType::f32, X0.device());
   detail::dispatch("exchange_unit", X0, [&](auto tag) {
@@ -79,12 +93,15 @@ Tensor exchange_unit(const std::vector<UnitTermInput>& terms, const Shape& out) 
 
 bool exchange_unit_selected(const std::vector<UnitTermInput>& terms, const Shape& out) {
   if (terms.empty() || !terms[0].x.defined() || terms[0].x.dtype() != DType::f32) return false;
-  if (g_forced.load()) return true;
-  if (terms[0].x.device() == Device::CPU) return false;
+  const bool forced = g_forced.load();
+  if (!forced && (terms[0].x.device() == Device::CPU || !conv_registry_on())) return false;
+  // A unit the kernel cannot take (grid or index limits) keeps the usual path.
+  const kern::ExchangeUnitDesc d = unit_desc(terms, out);
+  if (!kern::exchange_unit_unsupported(d).empty()) return false;
+  if (forced) return true;
   bool chosen = false;
   detail::dispatch("exchange_unit", terms[0].x, [](auto) {}, [&](auto) {
-    if (!cuda::conv_registry_enabled()) return;
-    chosen = cuda::choose_exchange_unit_version(unit_desc(terms, out)) != "cudnn";
+    chosen = cuda::choose_exchange_unit_version(d) != "cudnn";
   });
   return chosen;
 }

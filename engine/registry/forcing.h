@@ -2,7 +2,8 @@
 //
 //   (unset or empty)    every op picks its fastest correct version (same as "auto")
 //   auto                the same, said explicitly
-//   cudnn               a version name alone: every op uses that version (each op must have it)
+//   cudnn               a version name alone: every op that has that version uses it; the others
+//                       stay automatic (an error only when no op has it)
 //   native              every op uses its fastest correct version other than the baseline; an op
 //                       whose only version is its baseline keeps it (there is nothing to force)
 //   conv_fwd=native_bf16,conv_dgrad=cudnn

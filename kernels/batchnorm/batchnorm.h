@@ -89,6 +89,15 @@ void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T*
                           const T* running_mean, const T* running_var, double eps, T* dx, T* dgamma,
                           T* dbeta, const T* y_relu = nullptr, T* dresidual = nullptr);
 
+// The forward's per-element pass alone, with given statistics: y = act(bn_apply(x, mean,
+// invstd, gamma, beta)). From a training forward's saved mean and invstd it gives that
+// forward's output again, bit for bit (the training forwards apply exactly this): what an op
+// that recomputes a BN output in its backward instead of storing it needs
+// (ops::batch_norm_relu_conv2d).
+template <typename T>
+void bn_apply_cpu(int64_t rows, int C, const T* x, const T* mean, const T* invstd, const T* gamma, const T* beta,
+                  T* y, const BnAct<T>& act = {});
+
 // One-pass per-channel moments of x [rows][C]: mean and biased variance in double
 // (moments_block.h: shifted sums per chunk, chunks merged in order). The CUDA training
 // forward uses them for its statistics; this entry point runs the same block bodies through
@@ -105,6 +114,8 @@ void bn_forward_train_emu(int64_t rows, int C, const float* x, const float* gamm
 void bn_forward_eval_emu(int64_t rows, int C, const float* x, const float* gamma, const float* beta,
                          const float* running_mean, const float* running_var, double eps, float* y,
                          const BnAct<float>& act = {}, const emu::EmuOptions& opt = {});
+void bn_apply_emu(int64_t rows, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
+                  const float* beta, float* y, const BnAct<float>& act = {}, const emu::EmuOptions& opt = {});
 void bn_backward_train_emu(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
                            const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
                            const float* y_relu = nullptr, float* dresidual = nullptr,
@@ -124,6 +135,8 @@ void bn_forward_train_cuda(int64_t rows, int C, const float* x, const float* gam
 void bn_forward_eval_cuda(int64_t rows, int C, const float* x, const float* gamma, const float* beta,
                           const float* running_mean, const float* running_var, double eps, float* y,
                           Workspace& ws, Stream stream, const BnAct<float>& act = {});
+void bn_apply_cuda(int64_t rows, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
+                   const float* beta, float* y, Workspace& ws, Stream stream, const BnAct<float>& act = {});
 void bn_backward_train_cuda(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
                             const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
                             float* dbeta, Workspace& ws, Stream stream, const float* y_relu = nullptr,

@@ -27,6 +27,13 @@ inline void check_shape(int64_t rows, int C, const char* what) {
                 ", C " + std::to_string(C));
 }
 
+// y = act(bn_apply(x)) with given float statistics: the last step of forward_train, alone.
+template <typename L>
+void apply(L& l, int64_t rows, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
+           const float* beta, float* y, const BnAct<float>& act) {
+  l.template run<ApplyBlock>(ApplyParams{rows * C, C, x, mean, invstd, gamma, beta, act, y});
+}
+
 template <typename L>
 void forward_train(L& l, int64_t rows, int C, const float* x, const float* gamma, const float* beta, double eps,
                    double momentum, float* y, float* running_mean, float* running_var, float* save_mean,
@@ -40,7 +47,7 @@ void forward_train(L& l, int64_t rows, int C, const float* x, const float* gamma
   l.template run<MomentsMergeBlock>(mp);
   l.template run<StatsBlock>(
       StatsParams{C, rows, eps, momentum, mean, var, save_mean, save_invstd, running_mean, running_var});
-  l.template run<ApplyBlock>(ApplyParams{rows * C, C, x, save_mean, save_invstd, gamma, beta, act, y});
+  apply(l, rows, C, x, save_mean, save_invstd, gamma, beta, y, act);
 }
 
 template <typename L>

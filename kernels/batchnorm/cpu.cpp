@@ -90,6 +90,12 @@ void apply_pass(int64_t rows, int C, const T* x, const T* mean, const T* invstd,
 }  // namespace
 
 template <typename T>
+void bn_apply_cpu(int64_t rows, int C, const T* x, const T* mean, const T* invstd, const T* gamma, const T* beta,
+                  T* y, const BnAct<T>& act) {
+  apply_pass(rows, C, x, mean, invstd, gamma, beta, act, y);
+}
+
+template <typename T>
 void bn_forward_train_cpu(int64_t rows, int C, const T* x, const T* gamma, const T* beta, double eps,
                           double momentum, T* y, T* running_mean, T* running_var, T* save_mean,
                           T* save_invstd, const BnAct<T>& act) {
@@ -207,6 +213,8 @@ void bn_backward_eval_cpu(int64_t rows, int C, const T* x, const T* dy, const T*
 }
 
 #define HR_INSTANTIATE(T)                                                                          \
+  template void bn_apply_cpu<T>(int64_t, int, const T*, const T*, const T*, const T*, const T*, T*,   \
+                                const BnAct<T>&);                                                  \
   template void bn_forward_train_cpu<T>(int64_t, int, const T*, const T*, const T*, double, double, \
                                         T*, T*, T*, T*, T*, const BnAct<T>&);                      \
   template void bn_forward_eval_cpu<T>(int64_t, int, const T*, const T*, const T*, const T*,       \

@@ -60,6 +60,13 @@ void bn_forward_eval_cuda(int64_t rows, int C, const float* x, const float* gamm
   bn::forward_eval(l, rows, C, x, gamma, beta, running_mean, running_var, eps, y, act);
 }
 
+void bn_apply_cuda(int64_t rows, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
+                   const float* beta, float* y, Workspace& ws, Stream stream, const BnAct<float>& act) {
+  CudaLauncher l{"bn_apply_cuda", ws, stream};
+  bn::check_shape(rows, C, "bn_apply_cuda");
+  bn::apply(l, rows, C, x, mean, invstd, gamma, beta, y, act);
+}
+
 void bn_backward_train_cuda(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
                             const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
                             Workspace& ws, Stream stream, const float* y_relu, float* dresidual) {

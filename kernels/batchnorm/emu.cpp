@@ -57,6 +57,13 @@ void bn_forward_eval_emu(int64_t rows, int C, const float* x, const float* gamma
   bn::forward_eval(l, rows, C, x, gamma, beta, running_mean, running_var, eps, y, act);
 }
 
+void bn_apply_emu(int64_t rows, int C, const float* x, const float* mean, const float* invstd, const float* gamma,
+                  const float* beta, float* y, const BnAct<float>& act, const emu::EmuOptions& opt) {
+  EmuLauncher l{"bn_apply_emu", opt, {}};
+  bn::check_shape(rows, C, "bn_apply_emu");
+  bn::apply(l, rows, C, x, mean, invstd, gamma, beta, y, act);
+}
+
 void bn_backward_train_emu(int64_t rows, int C, const float* x, const float* dy, const float* gamma,
                            const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
                            const float* y_relu, float* dresidual, const emu::EmuOptions& opt) {

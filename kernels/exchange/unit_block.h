@@ -14,8 +14,9 @@
 //     16 x 64 outputs, the affine values go to shared memory, and after a barrier every thread
 //     adds the low pixel under each of its outputs. Each low pixel is computed once per
 //     square: the 1x1 conv runs at low resolution as the issue asks, with no upsampled map.
-// Every term ends with a barrier, so a phase never outlives its term's loop iteration and the
-// next term's staging never overwrites tiles still being read.
+// Every term ends with a barrier inside its branch, so on the CPU a phase never outlives the
+// branch's locals or the loop iteration it captures by reference, and the next term's staging
+// never overwrites tiles still being read.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -107,9 +108,11 @@ struct ExchangeUnitBlock {
             return tm.x[((int64_t(n) * Hl + (h >> s)) * Wl + (w >> s)) * d.C + c];
           });
         });
+        ctx.barrier();  // end of term, inside the branch: the phase reads Hl and Wl
       } else if (s == 0) {  // a conv at the output's resolution: GEMM rows are the square's pixels
         const int Kt = int(tm.conv.patch());
         ctx.for_each_thread([&](emu::Thread t) {
+          HR_UNROLL
           for (int i = 0; i < kRM * kRN; ++i) acc[t][i] = 0.f;
         });
         for (int k0 = 0; k0 < Kt; k0 += kTK) {
@@ -128,9 +131,13 @@ struct ExchangeUnitBlock {
             const int kn = Kt - k0 < kTK ? Kt - k0 : kTK;
             for (int kk = 0; kk < kn; ++kk) {
               float av[kRM], bv[kRN];
+              HR_UNROLL
               for (int i = 0; i < kRM; ++i) av[i] = as[kk * kLd + t.y + kTY * i];
+              HR_UNROLL
               for (int j = 0; j < kRN; ++j) bv[j] = bs[kk * kLd + t.x + kTX * j];
+              HR_UNROLL
               for (int i = 0; i < kRM; ++i)
+                HR_UNROLL
                 for (int j = 0; j < kRN; ++j) a[i * kRN + j] = fmaf(av[i], bv[j], a[i * kRN + j]);
             }
           });
@@ -140,12 +147,14 @@ struct ExchangeUnitBlock {
           const float* a = acc[t];
           add_term(t, [&](int i, int j, int, int, int c) { return affine(tm, c, a[i * kRN + j]); });
         });
+        ctx.barrier();  // end of term: its tiles are free again
       } else {  // a conv at low resolution: 4 x 4 low pixels (fewer at s >= 2), broadcast
         const int Kt = int(tm.conv.patch());
         const int lh0 = h0 >> s, lw0 = w0 >> s;
         const int lh_end = ((h0 + kSide < d.H ? h0 + kSide : d.H) - 1) >> s;  // last low row under the square
         const int lw_end = ((w0 + kSide < d.W ? w0 + kSide : d.W) - 1) >> s;
         ctx.for_each_thread([&](emu::Thread t) {
+          HR_UNROLL
           for (int i = 0; i < kLowPerThread; ++i) acc[t][i] = 0.f;
         });
         for (int k0 = 0; k0 < Kt; k0 += kTK) {
@@ -167,6 +176,7 @@ struct ExchangeUnitBlock {
             const int col = t.id % kTN, row0 = t.id / kTN;  // outputs (row0 + 4 i, col)
             for (int kk = 0; kk < kn; ++kk) {
               const float bv = bs[kk * kLd + col];
+              HR_UNROLL
               for (int i = 0; i < kLowPerThread; ++i) {
                 const float av = as[kk * kLd + row0 + (kThreads / kTN) * i];
                 a[i] = fmaf(av, bv, a[i]);
@@ -178,6 +188,7 @@ struct ExchangeUnitBlock {
         ctx.for_each_thread([&](emu::Thread t) {  // the affine values of the square's low pixels
           const float* a = acc[t];
           const int col = t.id % kTN, row0 = t.id / kTN, c = c0 + col;
+          HR_UNROLL
           for (int i = 0; i < kLowPerThread; ++i)
             low[(row0 + (kThreads / kTN) * i) * kTN + col] = c < d.C ? affine(tm, c, a[i]) : 0.f;
         });
@@ -189,15 +200,17 @@ struct ExchangeUnitBlock {
             return v;
           });
         });
+        ctx.barrier();  // end of term, inside the branch: the phase reads lh0 and lw0
       }
-      ctx.barrier();  // the term's phases run before ti (and tm) move on; its tiles are free again
     }
     ctx.for_each_thread([&](emu::Thread t) {
       const float* r = sum[t];
       const emu::GlobalPtr<float> y(p.y);
+      HR_UNROLL
       for (int i = 0; i < kRM; ++i) {
         const int q = t.y + kTY * i, h = h0 + q / kSide, w = w0 + q % kSide;
         if (h >= d.H || w >= d.W) continue;
+        HR_UNROLL
         for (int j = 0; j < kRN; ++j) {
           const int c = c0 + t.x + kTX * j;
           if (c >= d.C) continue;

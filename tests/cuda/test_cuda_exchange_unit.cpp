@@ -83,9 +83,11 @@ TEST_CASE("CUDA narrow HRNet in eval: one kernel per exchange output matches the
   const Tensor cpu = net.forward(Var(x)).value();
   net.to(Device::CUDA);
   const int64_t before = ops::exchange_unit_count();
-  const bool was = ops::force_exchange_unit(true);
-  const Tensor gpu = net.forward(Var(x.to(Device::CUDA))).value().to(Device::CPU);
-  ops::force_exchange_unit(was);
+  Tensor gpu;
+  {
+    ops::ForceExchangeUnitScope force(true);
+    gpu = net.forward(Var(x.to(Device::CUDA))).value().to(Device::CPU);
+  }
   CHECK(ops::exchange_unit_count() == before + 6);
   CHECK(test::rel_max_diff(gpu, cpu) < 1e-4);
 }

@@ -74,22 +74,25 @@ TEST_CASE("Uploads on the copy stream arrive whole and wait for the compute stre
 
   // A block freed while queued kernels still read it is the block an upload of the same size
   // gets from the caching allocator: the copy must wait for those kernels (the compute mark).
-  const Shape big{32, 96, 64, 32};  // 25 MB: the adds below take a while
+  // The source is ready before the kernels are queued, and they are many (~1 GB of traffic
+  // each way per 40 adds), so without the mark the copy would land while they still read.
+  const Shape big{32, 96, 64, 32};  // 25 MB
   const Tensor host = randn(big, rng);
+  Tensor other = Tensor::empty_pinned(big);
+  other.fill_(1e6);
   Tensor dx = host.to(Device::CUDA);
+  constexpr int kAdds = 400;
   Var acc(dx.clone());
   {
     const Var x(dx);
-    for (int k = 0; k < 20; ++k) acc = ops::add(acc, x);
+    for (int k = 0; k < kAdds; ++k) acc = ops::add(acc, x);
   }
   dx = Tensor();  // the block goes back to the cache with the adds still queued
-  Tensor other = Tensor::empty_pinned(big);
-  other.fill_(1e6);
   Upload clobber = Upload::start({other}, Device::CUDA);
   const std::vector<Tensor> got = clobber.take();
   std::vector<float> expect = host.to_vector<float>();
   const std::vector<float> h = expect;
-  for (int k = 0; k < 20; ++k)
+  for (int k = 0; k < kAdds; ++k)
     for (size_t i = 0; i < expect.size(); ++i) expect[i] += h[i];
   CHECK(acc.value().to_vector<float>() == expect);
   CHECK(got[0].to_vector<float>() == other.to_vector<float>());

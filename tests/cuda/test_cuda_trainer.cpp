@@ -47,8 +47,13 @@ TEST_CASE("A tiny training run on CUDA follows the CPU's, step by step", "[cuda]
   const std::vector<double> a = run(Device::CPU, cpu.path), b = run(Device::CUDA, gpu.path);
   REQUIRE(a.size() >= 4);
   REQUIRE(a.size() == b.size());
+  // Step 0 is the first batch before any update: forward rounding only. Later steps carry
+  // the backends' different gradient rounding through Adam (a tiny gradient whose sign flips
+  // moves its weight by up to 2 lr), so they agree loosely; a batch delivered late, twice or
+  // out of order changes the loss by far more on this data.
+  CHECK(std::abs(a[0] - b[0]) <= 1e-5 * std::abs(a[0]));
   for (size_t i = 0; i < a.size(); ++i) {
     INFO("step " << i << ": CPU " << a[i] << ", CUDA " << b[i]);
-    CHECK(std::abs(a[i] - b[i]) <= 1e-3 * std::abs(a[i]));
+    CHECK(std::abs(a[i] - b[i]) <= 1e-2 * std::abs(a[i]));
   }
 }
