@@ -93,7 +93,6 @@ class Conv2d : public Module {
   int in_channels, out_channels, kernel, stride;
 
  private:
-  void count_batch();  // num_batches_tracked += 1 (training forwards)
   Var weight_, bias_;
 };
 

@@ -94,6 +94,7 @@ int run_model_bench(const ModelOptions& o) {
     if (!o.no_train && B > 1) {  // BN training needs more than one value per channel
       net->train();
       Adam adam(net->parameters());
+      net->zero_grad();  // a previous batch size's gradients would count as "before"
       const int64_t before = in_use();
       reset_peak();
       train_ms = timed([&] {

@@ -45,7 +45,9 @@ Var batch_norm_relu_conv2d(const Var& x, const Var& gamma, const Var& beta, Tens
   const kern::ConvDesc d = detail::conv2d_desc(op, X, Wt, has_bias ? &bias.value() : nullptr, stride);
 
   // The batch norm's training forward (statistics, running update, the ReLU'd output A) ...
-  const Tensor G = gamma.value(), B = beta.value();
+  // gamma and beta as they are now: the backward recomputes the output from them, and an
+  // optimizer step before it must not change what it recomputes ([C] each: cheap).
+  const Tensor G = gamma.value().clone(), B = beta.value().clone();
   Tensor A = Tensor::empty(X.shape(), X.dtype(), X.device());
   Tensor mean = Tensor::empty(Shape{C}, X.dtype(), X.device()), invstd = Tensor::empty(Shape{C}, X.dtype(), X.device());
   dispatch(op, X, [&](auto tag) {

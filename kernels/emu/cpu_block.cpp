@@ -101,7 +101,7 @@ void CpuBlock::begin(Dim3 block_idx) {
   segment_ = 0;
   current_ = -1;
   // Shared memory is not initialised on a GPU: NaN bytes make a read-before-write visible.
-  std::memset(static_cast<void*>(shared_.data()), 0xFF, shared_.size() * sizeof(Chunk));
+  if (!shared_.empty()) std::memset(static_cast<void*>(shared_.data()), 0xFF, shared_.size() * sizeof(Chunk));
 }
 
 void CpuBlock::barrier() {

@@ -146,6 +146,45 @@ TEST_CASE("CUDA batch_norm_act (BN + residual + ReLU fused) matches the CPU", "[
     }
 }
 
+TEST_CASE("CUDA batch_norm_relu_conv2d: the unfused pair's bits on the device, the CPU's within rounding", "[cuda]") {
+  Rng rng(16);
+  const Shape s{2, 12, 9, 24};
+  const int C = int(s[3]);
+  const Tensor x = randn(s, rng, 2.0), g = rand_uniform(Shape{C}, rng, 0.5, 1.5), b = randn(Shape{C}, rng);
+  const Tensor w = randn(Shape{16, 3, 3, C}, rng, 0.1), bias = randn(Shape{16}, rng);
+  for (int stride : {1, 2}) {
+    // Fused against batch_norm_act + conv2d, both on the GPU: the same kernels in the same
+    // order, so the same bits (the recompute is the training forward's own apply step).
+    auto run = [&](bool fused) {
+      Var xv(x.to(Device::CUDA), true), gv(g.to(Device::CUDA), true), bv(b.to(Device::CUDA), true),
+          wv(w.to(Device::CUDA), true), biasv(bias.to(Device::CUDA), true);
+      Tensor rm = Tensor::zeros(Shape{C}, DType::f32, Device::CUDA), rv = Tensor::full(Shape{C}, 1.0).to(Device::CUDA);
+      const Var y = fused ? ops::batch_norm_relu_conv2d(xv, gv, bv, rm, rv, 0.1, 1e-5, wv, biasv, stride)
+                          : ops::conv2d(ops::batch_norm_act(xv, gv, bv, rm, rv, true, 0.1, 1e-5, Var(), true), wv,
+                                        biasv, stride);
+      Rng seed(17);
+      y.backward(randn(y.shape(), seed).to(Device::CUDA));
+      return std::vector<Tensor>{y.value(), xv.grad(), gv.grad(), bv.grad(), wv.grad(), biasv.grad(), rm, rv};
+    };
+    const std::vector<Tensor> f = run(true), u = run(false);
+    for (size_t i = 0; i < f.size(); ++i) {
+      INFO("stride " << stride << " result " << i);
+      CHECK(f[i].to(Device::CPU).to_vector<float>() == u[i].to(Device::CPU).to_vector<float>());
+    }
+    // And the CPU within the usual BN + conv parity.
+    Tensor rm_c = Tensor::zeros(Shape{C}), rv_c = Tensor::full(Shape{C}, 1.0);
+    Tensor rm_g = rm_c.to(Device::CUDA), rv_g = rv_c.to(Device::CUDA);
+    int call = 0;
+    check_parity(fmt::format("batch_norm_relu_conv2d stride {}", stride),
+                 [&](const std::vector<Var>& v) {
+                   const bool gpu = call++ == 1;  // check_parity runs the CPU first
+                   return ops::batch_norm_relu_conv2d(v[0], v[1], v[2], gpu ? rm_g : rm_c, gpu ? rv_g : rv_c, 0.1,
+                                                      1e-5, v[3], v[4], stride);
+                 },
+                 {x, g, b, w, bias}, 1e-4);  // the conv's sums feed the BN's: looser than kSum
+  }
+}
+
 TEST_CASE("CUDA upsample_nearest matches the CPU", "[cuda]") {
   Rng rng(6);
   for (int f : {2, 4, 8}) {

@@ -189,3 +189,26 @@ TEST_CASE("emu bn: an empty input is an error naming the call", "[emu][batchnorm
     CHECK(std::string(e.what()).find("bn_forward_eval_emu") != std::string::npos);
   }
 }
+
+TEST_CASE("emu bn_apply: a training forward's output again from its saved statistics, bit for bit",
+          "[emu][batchnorm]") {
+  // What ops::batch_norm_relu_conv2d relies on in its backward, on the CUDA bodies (the CPU
+  // side is the [fusion] test of the op).
+  for (Tail tail : {Tail::None, Tail::Relu, Tail::ResidualRelu}) {
+    INFO(tail_name(tail));
+    Case c(63, 33, tail, 91);
+    const size_t n = c.x.size(), nc = size_t(c.C);
+    Vec y(n), mean(nc), invstd(nc), rm = c.running_mean, rv = c.running_var;
+    kern::bn_forward_train_emu(c.rows, c.C, c.x.data(), c.gamma.data(), c.beta.data(), 1e-5, 0.1, y.data(),
+                               rm.data(), rv.data(), mean.data(), invstd.data(), c.act());
+    for (const EmuOptions& opt : kSchedules) {
+      Vec again(n, std::nanf(""));
+      kern::bn_apply_emu(c.rows, c.C, c.x.data(), mean.data(), invstd.data(), c.gamma.data(), c.beta.data(),
+                         again.data(), c.act(), opt);
+      CHECK(again == y);
+    }
+  }
+  Vec out(4);
+  CHECK_THROWS_WITH(kern::bn_apply_emu(0, 4, nullptr, nullptr, nullptr, nullptr, nullptr, out.data()),
+                    Catch::Contains("bn_apply_emu: needs at least one row"));
+}
