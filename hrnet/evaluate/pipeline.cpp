@@ -16,6 +16,7 @@
 #include "datasets/eval/postprocess/results_json.h"
 #include "datasets/pipeline/loader.h"
 #include "engine/autograd.h"
+#include "engine/upload.h"
 #include "engine/error.h"
 #include "hrnet/train/data_config.h"
 
@@ -100,7 +101,7 @@ EvalSummary evaluate_model(const cfg::Config& cfg, net::PoseHighResolutionNet& n
   return evaluate_heatmaps(
       cfg,
       [&net, device](const data::Batch&, const Tensor& input) {
-        return net.forward(Var(input.to(device))).value();
+        return net.forward(Var(input.to(device))).value();  // input is there already: no copy
       },
       opt);
 }
@@ -129,13 +130,24 @@ EvalSummary evaluate_heatmaps(const cfg::Config& cfg, const HeatmapFn& heatmaps,
   ProgressLine progress(opt.progress, n);
   int64_t done = 0;
   loader.start_epoch(0);
-  while (auto b = loader.next()) {
+  // One batch ahead, as in training: batch t+1 (and its mirror for the flip test) is uploaded
+  // to options.device on the copy stream while batch t runs (engine/upload.h).
+  const auto upload = [&](const data::Batch& batch) {
+    std::vector<Tensor> host{batch.input};
+    if (cfg.test.flip_test) host.push_back(post::flip_width(batch.input));
+    return Upload::start(host, opt.device);
+  };
+  std::optional<data::Batch> b = loader.next();
+  Upload uploaded = b ? upload(*b) : Upload{};
+  while (b) {
+    const std::vector<Tensor> input = uploaded.take();
+    std::optional<data::Batch> next = loader.next();
+    Upload next_uploaded = next ? upload(*next) : Upload{};
     post::HeatmapShape shape{};
-    std::vector<float> hm = run_network(heatmaps, b->input, *b, &shape);
+    std::vector<float> hm = run_network(heatmaps, input[0], *b, &shape);
     if (cfg.test.flip_test) {
       post::HeatmapShape fshape{};
-      const std::vector<float> flipped =
-          run_network(heatmaps, post::flip_width(b->input), *b, &fshape);
+      const std::vector<float> flipped = run_network(heatmaps, input[1], *b, &fshape);
       post::merge_flip_test(hm.data(), flipped.data(), shape, joints.flip_pairs,
                             cfg.test.shift_heatmap);
     }
@@ -164,6 +176,8 @@ EvalSummary evaluate_heatmaps(const cfg::Config& cfg, const HeatmapFn& heatmaps,
     }
     done += B;
     progress.update(done, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    b = std::move(next);
+    uploaded = std::move(next_uploaded);
   }
 
   EvalSummary s;

@@ -55,6 +55,8 @@ bool metric_available(const cfg::Config& cfg);
 
 // What produces the heatmaps of a batch: the network's output, NHWC [B, H_hm, W_hm, J] on any
 // device, for the given NHWC input (the batch's, or its mirror image for the flip test).
+// input_nhwc is already on options.device (uploaded one batch ahead); the result may be on
+// either device.
 using HeatmapFn = std::function<Tensor(const data::Batch& batch, const Tensor& input_nhwc)>;
 
 // The pipeline with any heatmap source (tests feed the targets: a perfect network).
