@@ -33,6 +33,7 @@ void conv_bias_add_cuda(int64_t rows, int C, const float* bias, float* y, Stream
 }
 
 void conv_bias_grad_cuda(int64_t rows, int C, const float* dy, float* dbias, Workspace& ws, Stream stream) {
+  if (C == 0) return;  // a grid of 0 blocks is a launch error; no rows: dbias gets nothing added
   int chunks = 0;
   const double* partial =
       reduce::launch_channel_partials<1>(rows, C, DySum{dy, C}, ws, stream, &chunks, "conv_bias_grad_cuda");
