@@ -15,7 +15,7 @@ namespace {
 template <template <typename> class Block, typename Problem>
 void run_block(const Problem& pr, int splits, double* stats, const emu::EmuOptions& opt) {
   using B = Block<Problem>;
-  emu::run_grid<B>(B::grid(pr.M(), pr.N(), splits), B::block(), B::shared_bytes(),
+  emu::run_grid<B>(B::grid(pr.M(), pr.N(), splits), B::block(), B::shared_bytes(stats != nullptr),
                    native::IgemmParams<Problem>{pr, splits, stats}, opt);
 }
 

@@ -48,8 +48,9 @@ struct IgemmBf16Block {
   static constexpr int kAcc = kMi * kNi * emu::mma16816::kCRegs;
   static constexpr int kStage = kTM * kPairs / kThreads;  // staged words per thread and operand
 
-  static HR_HD int shared_bytes() {
-    return 2 * emu::shared_align(int(sizeof(uint32_t)) * kTM * kLdw) + TileStats<kTM, kTN>::shared_bytes();
+  // The statistics tile only for launches that compute the fused statistics (p.stats).
+  static HR_HD int shared_bytes(bool stats) {
+    return 2 * emu::shared_align(int(sizeof(uint32_t)) * kTM * kLdw) + (stats ? TileStats<kTM, kTN>::shared_bytes() : 0);
   }
   static HR_HD emu::Dim3 block() { return emu::Dim3{kThreads, 1, 1}; }
   static HR_HD emu::Dim3 grid(int64_t M, int N, int splits) { return tile_grid<kTM, kTN>(M, N, splits); }

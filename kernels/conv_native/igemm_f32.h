@@ -53,8 +53,9 @@ struct IgemmF32Block {
   static constexpr int kKTile = kTK;  // splits of K are cut at multiples of this
   static_assert(kTM == kStatsTileRows, "the fused statistics count one partial per M tile");
 
-  static HR_HD int shared_bytes() {
-    return 2 * emu::shared_align(int(sizeof(float)) * kTK * kLd) + TileStats<kTM, kTN>::shared_bytes();
+  // The statistics tile only for launches that compute the fused statistics (p.stats).
+  static HR_HD int shared_bytes(bool stats) {
+    return 2 * emu::shared_align(int(sizeof(float)) * kTK * kLd) + (stats ? TileStats<kTM, kTN>::shared_bytes() : 0);
   }
   static HR_HD emu::Dim3 block() { return emu::Dim3{kTX, kTY, 1}; }
   static HR_HD emu::Dim3 grid(int64_t M, int N, int splits) { return tile_grid<kTM, kTN>(M, N, splits); }
