@@ -30,13 +30,14 @@ run() {
   local left=$((DEADLINE - (SECONDS - START)))
   [ "$left" -lt "$cap" ] && cap=$left
   echo "\$ $*"
-  if [ "$left" -le 5 ]; then echo "!! SKIPPED (the ${DEADLINE} s budget is spent): $*"; FAILED+=("skipped: $*"); return; fi
+  if [ "$left" -le 5 ]; then echo "!! SKIPPED (the ${DEADLINE} s budget is spent): $*"; FAILED+=("skipped: $*"); return 1; fi
   timeout -k 10 "$cap" "$@"
   rc=$?
   if [ "$rc" -ne 0 ]; then
     [ "$rc" -eq 124 ] && echo "!! TIMED OUT after $cap s: $*" || echo "!! FAILED ($rc): $*"
     FAILED+=("$*")
   fi
+  return "$rc"
 }
 
 {
@@ -55,7 +56,21 @@ run() {
   if [ ! -x "$BUILD/tests/hrnet_cuda_tests" ]; then echo "error: the build failed; see above"; exit 1; fi
 
   section "tests: [cuda] parity"
-  run --cap 240 "$BUILD/tests/hrnet_cuda_tests" --reporter compact "[cuda]"
+  CUDA_TESTS="$BUILD/tests/hrnet_cuda_tests"
+  run --cap 240 "$CUDA_TESTS" --reporter compact "[cuda]"
+  rc=$?
+  # A crash (a signal, e.g. an illegal address that kills the CUDA context) hides the result of
+  # every test after it: then run each test case in its own process, so that the report says
+  # which ones pass, fail or crash. Catch test specs split names at commas and brackets:
+  # those are escaped.
+  if [ "$rc" -ge 128 ] && [ "$rc" -ne 124 ]; then
+    section "tests: [cuda] again, one process per test case (the run above crashed)"
+    while IFS= read -r name; do
+      [ -z "$name" ] && continue
+      run --cap 60 "$CUDA_TESTS" --reporter compact "$(printf '%s' "$name" | sed 's/[],[\\]/\\&/g')" \
+        && echo "   ok: $name"
+    done < <("$CUDA_TESTS" --list-test-names-only "[cuda]" 2>/dev/null)
+  fi
 
   BENCH="$BUILD/apps/hrnet-bench"
   for W in 32 48; do
