@@ -91,6 +91,30 @@ void CpuBlock::record_global(const void* p, bool write) {
   } else if (g.reader != b) {
     g.reader = -2;
   }
+  // Between threads of this block: the shared-memory rule (no barrier between a write and
+  // another thread's access), for the elements outputs name.
+  if (current_ < 0) return;
+  if (g.block != b) {
+    g.block = b;
+    g.thread_writer = g.thread_reader = g.write_seg = g.read_seg = -1;
+  }
+  const auto thread_race = [&](int other, bool other_wrote) {
+    throw Error("emu: global-memory race: thread " + std::to_string(current_) + (write ? " writes" : " reads") +
+                " an element that " + (other >= 0 ? "thread " + std::to_string(other) : std::string("several threads")) +
+                (other_wrote ? " wrote" : " read") + " in the same segment (no barrier between), in block " +
+                std::to_string(b));
+  };
+  if (g.write_seg == segment_ && g.thread_writer != current_) thread_race(g.thread_writer, true);
+  if (write) {
+    if (g.read_seg == segment_ && g.thread_reader != current_) thread_race(g.thread_reader, false);
+    g.write_seg = segment_;
+    g.thread_writer = current_;
+  } else if (g.read_seg != segment_) {
+    g.read_seg = segment_;
+    g.thread_reader = current_;
+  } else if (g.thread_reader != current_) {
+    g.thread_reader = -2;
+  }
 }
 
 void CpuBlock::begin(Dim3 block_idx) {

@@ -190,7 +190,11 @@ class CpuBlock {
   std::vector<WordLog> log_;
   // Global race check, per launch: which block wrote / read each element (-2: several read).
   struct GlobalLog {
-    int writer = -1, reader = -1;
+    int writer = -1, reader = -1;  // blocks of this launch (-2: several readers)
+    // Within the block that touched the element last: the thread and segment of the last
+    // write and read (threads of one block are unordered between two barriers too).
+    int block = -1;
+    int thread_writer = -1, write_seg = -1, thread_reader = -1, read_seg = -1;
   };
   std::unordered_map<const void*, GlobalLog> global_log_;
   CpuBlock* outer_ = nullptr;  // the launch this one interrupted on this thread (nesting)

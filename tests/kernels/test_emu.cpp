@@ -236,6 +236,35 @@ TEST_CASE("emu race check: two blocks writing one global element is an error", "
   CHECK(out[0] == 2.f);
 }
 
+namespace {
+// Two threads of one block write out[0]: in one segment (a race on a GPU too) or with a barrier
+// between (ordered).
+struct ThreadGlobalRaceBody {
+  template <typename Ctx>
+  static void run(Ctx& ctx, const GlobalRaceParams& p) {
+    ctx.for_each_thread([&](emu::Thread t) {
+      if (t.id == 0) p.out[0] = 1.f;
+    });
+    if (!p.shared_slot) ctx.barrier();
+    ctx.for_each_thread([&](emu::Thread t) {
+      if (t.id == 1) p.out[0] = 2.f;
+    });
+    ctx.end_block();
+  }
+};
+}  // namespace
+
+TEST_CASE("emu race check: two threads of a block writing one global element without a barrier", "[emu]") {
+  std::vector<float> out(1, 0.f);
+  CHECK_NOTHROW(emu::run_grid<ThreadGlobalRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{2, 1, 1}, 0,
+                                                    GlobalRaceParams{out.data(), false}));
+  CHECK(out[0] == 2.f);
+  for (Schedule s : {Schedule::InOrder, Schedule::Reversed})
+    CHECK_THROWS_WITH(emu::run_grid<ThreadGlobalRaceBody>(emu::Dim3{1, 1, 1}, emu::Dim3{2, 1, 1}, 0,
+                                                          GlobalRaceParams{out.data(), true}, EmuOptions{s, 1}),
+                      Catch::Contains("global-memory race: thread") && Catch::Contains("in the same segment"));
+}
+
 TEST_CASE("index_div / index_mod equal the 64-bit operators on both sides of 2^31", "[emu]") {
   const int64_t big = int64_t(1) << 31;
   for (int64_t i : {int64_t(0), int64_t(1), int64_t(12345), big - 1, big, big + 7, int64_t(5) << 40})
