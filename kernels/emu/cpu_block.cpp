@@ -96,32 +96,21 @@ void CpuBlock::record_global(const void* p, bool write) {
   if (current_ < 0) return;
   if (g.block != b) {
     g.block = b;
-    g.thread_writer = g.thread_reader = g.write_seg = g.read_seg = -1;
+    g.in_block = SegmentLog{};
   }
-  const auto thread_race = [&](int other, bool other_wrote) {
+  g.in_block.record(current_, segment_, write, [&](int other, bool other_wrote) {
     throw Error("emu: global-memory race: thread " + std::to_string(current_) + (write ? " writes" : " reads") +
                 " an element that " + (other >= 0 ? "thread " + std::to_string(other) : std::string("several threads")) +
                 (other_wrote ? " wrote" : " read") + " in the same segment (no barrier between), in block " +
                 std::to_string(b));
-  };
-  if (g.write_seg == segment_ && g.thread_writer != current_) thread_race(g.thread_writer, true);
-  if (write) {
-    if (g.read_seg == segment_ && g.thread_reader != current_) thread_race(g.thread_reader, false);
-    g.write_seg = segment_;
-    g.thread_writer = current_;
-  } else if (g.read_seg != segment_) {
-    g.read_seg = segment_;
-    g.thread_reader = current_;
-  } else if (g.thread_reader != current_) {
-    g.thread_reader = -2;
-  }
+  });
 }
 
 void CpuBlock::begin(Dim3 block_idx) {
   idx_ = block_idx;
   pending_.clear();
   shared_used_ = 0;
-  log_.assign(shared_.size() * sizeof(Chunk) / 4, WordLog{});
+  log_.assign(shared_.size() * sizeof(Chunk) / 4, SegmentLog{});
   segment_ = 0;
   current_ = -1;
   // Shared memory is not initialised on a GPU: NaN bytes make a read-before-write visible.
@@ -155,26 +144,14 @@ void CpuBlock::barrier() {
 void CpuBlock::record_access(const void* p, bool write) {
   if (current_ < 0) fail("a shared-memory access outside any thread's phase");
   const size_t word = size_t(static_cast<const unsigned char*>(p) - reinterpret_cast<const unsigned char*>(shared_.data())) / 4;
-  WordLog& w = log_[word];
   // other: the thread that made the earlier access (-2: several), other_wrote: what it did.
-  const auto race = [&](int other, bool other_wrote) {
+  log_[word].record(current_, segment_, write, [&](int other, bool other_wrote) {
     throw Error("emu: shared-memory race: thread " + std::to_string(current_) + (write ? " writes" : " reads") +
                 " byte offset " + std::to_string(word * 4) + ", which " +
                 (other >= 0 ? "thread " + std::to_string(other) : std::string("several threads")) +
                 (other_wrote ? " wrote" : " read") + " in the same segment (no barrier between), in block (" +
                 std::to_string(idx_.x) + ", " + std::to_string(idx_.y) + ", " + std::to_string(idx_.z) + ")");
-  };
-  if (w.write_seg == segment_ && w.writer != current_) race(w.writer, true);
-  if (write) {
-    if (w.read_seg == segment_ && w.reader != current_) race(w.reader, false);
-    w.write_seg = segment_;
-    w.writer = current_;
-  } else if (w.read_seg != segment_) {
-    w.read_seg = segment_;
-    w.reader = current_;
-  } else if (w.reader != current_) {
-    w.reader = -2;
-  }
+  });
 }
 
 void CpuBlock::run_thread_major(const std::vector<int>& order) {

@@ -183,18 +183,35 @@ class CpuBlock {
   bool in_phase_ = false;
   uint64_t rng_;
   // Race check: per 4-byte word of shared memory, who last wrote and read it in which segment.
-  struct WordLog {
+  // The last write and read of one location inside a block, by thread and segment: the race
+  // rule for shared memory and for output elements alike.
+  struct SegmentLog {
     int write_seg = -1, writer = -1;
     int read_seg = -1, reader = -1;  // reader -2: several threads read it in read_seg
+    // Records thread's access in segment; race(other, other_wrote) on a conflict (throws).
+    template <typename Race>
+    void record(int thread, int segment, bool write, const Race& race) {
+      if (write_seg == segment && writer != thread) race(writer, true);
+      if (write) {
+        if (read_seg == segment && reader != thread) race(reader, false);
+        write_seg = segment;
+        writer = thread;
+      } else if (read_seg != segment) {
+        read_seg = segment;
+        reader = thread;
+      } else if (reader != thread) {
+        reader = -2;
+      }
+    }
   };
-  std::vector<WordLog> log_;
+  std::vector<SegmentLog> log_;
   // Global race check, per launch: which block wrote / read each element (-2: several read).
   struct GlobalLog {
     int writer = -1, reader = -1;  // blocks of this launch (-2: several readers)
-    // Within the block that touched the element last: the thread and segment of the last
-    // write and read (threads of one block are unordered between two barriers too).
+    // Within the block that touched the element last (threads of one block are unordered
+    // between two barriers too).
     int block = -1;
-    int thread_writer = -1, write_seg = -1, thread_reader = -1, read_seg = -1;
+    SegmentLog in_block;
   };
   std::unordered_map<const void*, GlobalLog> global_log_;
   CpuBlock* outer_ = nullptr;  // the launch this one interrupted on this thread (nesting)
