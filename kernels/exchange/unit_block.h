@@ -62,6 +62,21 @@ struct ExchangeUnitBlock {
     const native::TapChannel tc = native::split_k(k, tm.conv.Cin);
     return native::conv_input_at(tm.conv, tm.x, n, oh, ow, tc.tap / tm.conv.K, tc.tap % tm.conv.K, tc.c);
   }
+  // f(i, j, h, w, c) for each output thread t owns in the square at (h0, w0), channels from
+  // c0: register (i, j) holds pixel t.y + 16 i, channel t.x + 16 j; outside the map skipped.
+  template <typename F>
+  static HR_HD void for_each_owned(const ExchangeUnitDesc& d, emu::Thread t, int h0, int w0, int c0, F&& f) {
+    HR_UNROLL
+    for (int i = 0; i < kRM; ++i) {
+      const int q = t.y + kTY * i, h = h0 + q / kSide, w = w0 + q % kSide;
+      if (h >= d.H || w >= d.W) continue;
+      HR_UNROLL
+      for (int j = 0; j < kRN; ++j) {
+        const int c = c0 + t.x + kTX * j;
+        if (c < d.C) f(i, j, h, w, c);
+      }
+    }
+  }
   static HR_HD float affine(const UnitTerm& tm, int c, float v) {
     return tm.scale ? fmaf(v, tm.scale[c], tm.shift[c]) : tm.shift ? v + tm.shift[c] : v;
   }
@@ -87,18 +102,10 @@ struct ExchangeUnitBlock {
       // Add v(i, j) to the running sum of output (i, j) of thread t, for its valid outputs.
       auto add_term = [&](emu::Thread t, auto&& value) {
         float* r = sum[t];
-        HR_UNROLL
-        for (int i = 0; i < kRM; ++i) {
-          const int q = t.y + kTY * i, h = h0 + q / kSide, w = w0 + q % kSide;
-          if (h >= d.H || w >= d.W) continue;
-          HR_UNROLL
-          for (int j = 0; j < kRN; ++j) {
-            const int c = c0 + t.x + kTX * j;
-            if (c >= d.C) continue;
-            const float v = value(i, j, h, w, c);
-            r[i * kRN + j] = first ? v : r[i * kRN + j] + v;
-          }
-        }
+        for_each_owned(d, t, h0, w0, c0, [&](int i, int j, int h, int w, int c) {
+          const float v = value(i, j, h, w, c);
+          r[i * kRN + j] = first ? v : r[i * kRN + j] + v;
+        });
       };
 
       if (!tm.w) {  // identity, possibly broadcast
@@ -206,18 +213,10 @@ struct ExchangeUnitBlock {
     ctx.for_each_thread([&](emu::Thread t) {
       const float* r = sum[t];
       const emu::GlobalPtr<float> y(p.y);
-      HR_UNROLL
-      for (int i = 0; i < kRM; ++i) {
-        const int q = t.y + kTY * i, h = h0 + q / kSide, w = w0 + q % kSide;
-        if (h >= d.H || w >= d.W) continue;
-        HR_UNROLL
-        for (int j = 0; j < kRN; ++j) {
-          const int c = c0 + t.x + kTX * j;
-          if (c >= d.C) continue;
-          const float v = r[i * kRN + j];
-          y[((int64_t(n) * d.H + h) * d.W + w) * d.C + c] = d.relu ? relu_value(v) : v;
-        }
-      }
+      for_each_owned(d, t, h0, w0, c0, [&](int i, int j, int h, int w, int c) {
+        const float v = r[i * kRN + j];
+        y[((int64_t(n) * d.H + h) * d.W + w) * d.C + c] = d.relu ? relu_value(v) : v;
+      });
     });
     ctx.end_block();
   }
